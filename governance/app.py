@@ -1,0 +1,157 @@
+"""``create_app(settings) -> Litestar``: plugins, routers, error handlers, start-up and shut-down."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator
+from typing import Any
+
+from jinja2 import pass_context
+from litestar import Litestar, Request
+from litestar.config.compression import CompressionConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from markupsafe import Markup
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from governance import __version__, audit
+from governance.auth.middleware import CSRF_FIELD, CSRFMiddleware, Identity, SessionMiddleware
+from governance.db import make_engine
+from governance.errors import handle_http_exception, handle_unexpected
+from governance.scheduler import Scheduler
+from governance.security import Keys
+from governance.settings import Settings
+from governance.web.templating import TEMPLATE_DIR, make_environment
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = TEMPLATE_DIR.parent / "static"
+
+
+def provide_db(state: State) -> Generator[Session, None, None]:
+    """One database session per request; services commit, anything uncommitted is rolled back."""
+    with Session(state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def provide_identity(request: Request[Any, Any, Any]) -> Identity:
+    identity: Identity = request.scope["state"]["identity"]
+    return identity
+
+
+@pass_context
+def csrf_input(context: Any) -> Markup:
+    """The hidden CSRF field for a form on this page."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        CSRF_FIELD, csrf_token(context)
+    )
+
+
+@pass_context
+def csrf_token(context: Any) -> str:
+    request = context.get("request")
+    if request is None:
+        return ""
+    identity: Identity = request.scope["state"]["identity"]
+    keys: Keys = request.app.state.keys
+    return keys.csrf_token(identity.csrf_cookie or "")
+
+
+@pass_context
+def current_user(context: Any) -> Any:
+    request = context.get("request")
+    if request is None:
+        return None
+    identity: Identity | None = request.scope.get("state", {}).get("identity")
+    return identity.user if identity and identity.staff_signed_in else None
+
+
+@pass_context
+def current_member(context: Any) -> Any:
+    request = context.get("request")
+    identity: Identity | None = request.scope.get("state", {}).get("identity") if request else None
+    return identity.member if identity else None
+
+
+def route_handlers() -> list[Any]:
+    """Every domain's controllers and page handlers."""
+    from governance.web.routes import site_routes
+
+    handlers: list[Any] = [*site_routes()]
+    from governance.auth.routes import auth_routes
+
+    handlers += auth_routes()
+    from governance.organisations.routes import organisation_routes
+
+    handlers += organisation_routes()
+    return handlers
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    engine = engine or make_engine(settings.database_url)
+    keys = Keys(settings.secret_key)
+    audit.configure(settings.secret_key)
+    scheduler = Scheduler(engine, settings)
+
+    def on_startup(app: Litestar) -> None:
+        if settings.run_scheduler and settings.environment != "test":
+            scheduler.start()
+
+    def on_shutdown(app: Litestar) -> None:
+        scheduler.stop()
+
+    environment = make_environment(
+        {
+            "csrf_input": csrf_input,
+            "csrf_token": csrf_token,
+            "current_user": current_user,
+            "current_member": current_member,
+            "app_version": __version__,
+        }
+    )
+
+    return Litestar(
+        route_handlers=[
+            *route_handlers(),
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], include_in_schema=False
+            ),
+        ],
+        dependencies={
+            "db": Provide(provide_db),
+            "identity": Provide(provide_identity, sync_to_thread=False),
+        },
+        middleware=[SessionMiddleware, CSRFMiddleware],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment)),
+        exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
+        openapi_config=OpenAPIConfig(
+            title="governance",
+            version=__version__,
+            description="Member registers, elections, meetings and accountability for NHS foundation "
+            "trusts, co-operatives and direct-payments mutuals.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        request_max_body_size=2_000_000,
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        state=State({"settings": settings, "engine": engine, "keys": keys, "scheduler": scheduler}),
+        debug=False,
+    )
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for ``uvicorn --factory`` (each worker reads the same environment)."""
+    return create_app(Settings.from_env())

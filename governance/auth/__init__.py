@@ -1,0 +1,1 @@
+"""Staff and member accounts: passwords, TOTP, sessions, roles and guards."""

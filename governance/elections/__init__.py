@@ -1,0 +1,1 @@
+"""Elections: timetable, nominations, voters, ballots and results."""

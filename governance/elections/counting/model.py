@@ -1,0 +1,120 @@
+"""Data shapes shared by every rule set of the counting engine.
+
+The engine is pure: it imports nothing from the web framework or the database. Candidates are
+referred to by their 0-based index in ``Election.candidates`` everywhere inside the engine; names
+appear only at the edges (files, reports). Vote values are never floats: rule sets count in
+integers scaled to their decimal places (or in ``Fraction``) and report decimal strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+Ranking = tuple[tuple[int, ...], ...]
+"""A ballot's preferences in order. Each level is a group of candidate indices; a group of more
+than one is an equal preference (``1 2=3`` in BLT), which only some rule sets accept."""
+
+
+class InvalidReason(str, Enum):
+    """Why a ballot (or the part of it after a defect) does not count."""
+
+    EMPTY = "empty"
+    REPEATED_PREFERENCE = "repeated preference"
+    GAP_IN_SEQUENCE = "gap in the sequence"
+    TOO_MANY_MARKS = "too many marks"
+    UNKNOWN_CANDIDATE = "unknown candidate"
+    NO_FIRST_PREFERENCE = "no clear first preference"
+    EQUAL_PREFERENCE = "equal preference"
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    """``weight`` identical ballot papers with the same ``ranking``."""
+
+    weight: int
+    ranking: Ranking
+
+
+@dataclass(slots=True)
+class Election:
+    """Everything a count needs: who stands, how many seats, and the (valid) ballots.
+
+    ``invalid`` counts ballot papers already set aside before the count, by reason, so that the
+    result can report them; it is filled by ballot normalisation and by the BLT reader.
+    """
+
+    candidates: list[str]
+    seats: int
+    ballots: list[Ballot]
+    withdrawn: frozenset[int] = frozenset()
+    title: str = ""
+    invalid: dict[InvalidReason, int] = field(default_factory=dict)
+
+
+class CountError(ValueError):
+    """An election that cannot be counted under the chosen rule set (with a reason for people)."""
+
+
+@dataclass(slots=True)
+class Tie:
+    """A tie the count had to break, and how it was broken."""
+
+    stage: int
+    purpose: str  # "exclusion", "surplus order", "election", "last seat"
+    between: list[int]
+    chosen: int
+    broken_by: str  # "earlier stage" or "lot"
+    decided_at_stage: int | None = None  # the earlier stage that broke it
+    lot_draw: list[int] | None = None  # the order drawn by lot, when broken by lot
+
+
+@dataclass(slots=True)
+class Stage:
+    """One stage of the count and the state after it.
+
+    ``totals`` holds every candidate's total after the stage (index -> scaled integer or
+    ``Fraction``), excluded candidates at 0 once their papers have moved. ``action`` is a short
+    machine word ("first", "surplus", "exclusion", "elect-remaining", ...) and ``subjects`` are
+    the candidates it acts on; ``description`` is the sentence a returning officer publishes.
+    """
+
+    number: int
+    action: str
+    subjects: list[int]
+    description: str
+    totals: dict[int, int]
+    non_transferable: int
+    elected: list[int] = field(default_factory=list)
+    excluded: list[int] = field(default_factory=list)
+    transfers: dict[int, int] = field(default_factory=dict)  # change per candidate this stage
+    extra: dict[str, str] = field(default_factory=dict)  # e.g. transfer value, keep factors
+
+
+@dataclass(slots=True)
+class Result:
+    """The outcome of one count, with enough detail to publish and to re-check it."""
+
+    method: str
+    method_version: str
+    candidates: list[str]
+    seats: int
+    places: int  # decimal places of every scaled number in this result
+    valid_votes: int  # scaled
+    invalid: dict[InvalidReason, int]
+    quota: int | None  # scaled; None for FPTP
+    elected: list[int]
+    excluded: list[int]
+    withdrawn: list[int]
+    stages: list[Stage]
+    ties: list[Tie]
+    seed: str | None
+    notes: list[str] = field(default_factory=list)
+
+    def fmt(self, value: int) -> str:
+        """A scaled integer as the rule's decimal string (``744.00000``)."""
+        if self.places == 0:
+            return str(value)
+        sign = "-" if value < 0 else ""
+        whole, frac = divmod(abs(value), 10**self.places)
+        return f"{sign}{whole}.{frac:0{self.places}d}"

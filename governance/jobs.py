@@ -1,0 +1,3 @@
+"""Imports each module that registers scheduled jobs, so the scheduler sees them all."""
+
+from governance import mail_jobs  # noqa: F401

@@ -1,0 +1,1 @@
+"""Member registers: constituencies and classes, eligibility, joining and leaving."""

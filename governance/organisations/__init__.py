@@ -1,0 +1,1 @@
+"""Organisations (tenants): their type, time zone and constitution settings."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the Jinja environment, the base layout, and the site-wide routes."""

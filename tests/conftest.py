@@ -1,0 +1,151 @@
+"""Test harness: a migrated database per test, the app, a client that speaks CSRF, factories.
+
+The suite runs on SQLite by default and on PostgreSQL when GOVERNANCE_TEST_DATABASE_URL names
+one. The schema is built by migrating (once per run); each test then gets a fresh copy of the
+migrated SQLite file, or a PostgreSQL database emptied after the test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from governance import audit
+from governance.app import create_app
+from governance.db import make_engine
+from governance.migrate import upgrade
+from governance.models import metadata
+from governance.settings import Settings
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
+PG_URL = os.environ.get("GOVERNANCE_TEST_DATABASE_URL", "")
+CSRF_RE = re.compile(r'name="_csrf" value="([0-9a-f]+)"')
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite'}"
+
+
+def uses_postgres() -> bool:
+    return bool(PG_URL)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once: a SQLite file to copy, or the PostgreSQL database itself."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+def _empty_postgres(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(
+            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
+        )
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> str:
+    if PG_URL:
+        return PG_URL
+    target = tmp_path / "governance.db"
+    shutil.copyfile(migrated_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp_path,
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        base_url="http://testserver.local",
+        run_scheduler=False,
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    audit.configure(settings.secret_key)
+    engine = make_engine(settings.database_url)
+    yield engine
+    if PG_URL:
+        _empty_postgres(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> Litestar:
+    return create_app(settings, engine=engine)
+
+
+class Client(TestClient[Litestar]):
+    """A test client that knows the CSRF token of the page it last fetched."""
+
+    def csrf(self) -> str:
+        """The CSRF token for this client's cookie (fetching a page first if needed)."""
+        if "gov_csrf" not in self.cookies:
+            self.get("/health")
+            self.get("/")
+        keys = self.app.state.keys
+        return str(keys.csrf_token(self.cookies["gov_csrf"]))
+
+    def form(self, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
+        """POST a form with the CSRF field filled in."""
+        return self.post(url, data={**data, "_csrf": self.csrf()}, **kwargs)
+
+    def api(self, method: str, url: str, **kwargs: Any) -> Any:
+        """Call the JSON API with the CSRF header (as the browser-session API client does)."""
+        headers = {"X-CSRF-Token": self.csrf(), **kwargs.pop("headers", {})}
+        return self.request(method, url, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def client(app: Litestar) -> Iterator[Client]:
+    with Client(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_client(app: Litestar) -> Iterator[Any]:
+    """Several independent clients (browsers) against the same app."""
+    clients: list[Client] = []
+
+    def factory() -> Client:
+        c = Client(app=app, base_url="http://testserver.local")
+        c.__enter__()
+        clients.append(c)
+        return c
+
+    yield factory
+    for c in clients:
+        c.__exit__(None, None, None)
