@@ -254,7 +254,4 @@ def _attach_domain_commands() -> None:
     main.add_command(count_command, "count")
 
 
-try:
-    _attach_domain_commands()
-except ImportError:  # the counting engine's CLI is optional while it is being built
-    pass
+_attach_domain_commands()

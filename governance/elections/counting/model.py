@@ -8,6 +8,7 @@ integers scaled to their decimal places (or in ``Fraction``) and report decimal 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -16,7 +17,7 @@ Ranking = tuple[tuple[int, ...], ...]
 than one is an equal preference (``1 2=3`` in BLT), which only some rule sets accept."""
 
 
-class InvalidReason(str, Enum):
+class InvalidReason(str, Enum):  # noqa: UP042 - str() kept as it was
     """Why a ballot (or the part of it after a defect) does not count."""
 
     EMPTY = "empty"
@@ -42,6 +43,8 @@ class Election:
 
     ``invalid`` counts ballot papers already set aside before the count, by reason, so that the
     result can report them; it is filled by ballot normalisation and by the BLT reader.
+    ``options`` keeps BLT ``[...]`` options the count does not act on (``tie``, ``droop``, ...)
+    so that writing the file back loses nothing.
     """
 
     candidates: list[str]
@@ -50,6 +53,7 @@ class Election:
     withdrawn: frozenset[int] = frozenset()
     title: str = ""
     invalid: dict[InvalidReason, int] = field(default_factory=dict)
+    options: dict[str, list[str]] = field(default_factory=dict)
 
 
 class CountError(ValueError):
@@ -118,3 +122,17 @@ class Result:
         sign = "-" if value < 0 else ""
         whole, frac = divmod(abs(value), 10**self.places)
         return f"{sign}{whole}.{frac:0{self.places}d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """A rule set as the registry knows it: ``count(election, seed)`` gives its ``Result``.
+
+    ``seed`` fixes any drawing of lots so that a count can be replayed; with ``None`` the rule
+    set creates one (with ``secrets``) when it first needs a lot and records it in the result.
+    """
+
+    name: str
+    version: str
+    places: int
+    count: Callable[[Election, str | None], Result]
