@@ -130,7 +130,7 @@ class SessionMiddleware(AbstractMiddleware):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = scope["litestar_app"]
-        keys: Keys = app.state.keys
+        keys: Keys = app.state["keys"]
         cookies = _cookies(scope)
         authorization = _header(scope, b"authorization") or ""
         bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
@@ -189,7 +189,7 @@ class CSRFMiddleware(AbstractMiddleware):
                 form = await request.form()
                 value = form.get(CSRF_FIELD)
                 supplied = value if isinstance(value, str) else None
-        keys: Keys = scope["litestar_app"].state.keys
+        keys: Keys = scope["litestar_app"].state["keys"]
         cookie = _cookies(scope).get(CSRF_COOKIE)
         if not supplied or not cookie or not constant_time_equal(supplied, keys.csrf_token(cookie)):
             from governance.errors import problem_response
@@ -201,6 +201,6 @@ class CSRFMiddleware(AbstractMiddleware):
                 "and try again.",
                 slug="csrf",
             )
-            await response.to_asgi_response(scope["litestar_app"], request)(scope, receive, send)
+            await response.to_asgi_response(None, request)(scope, receive, send)
             return
         await self.app(scope, receive, send)

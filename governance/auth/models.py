@@ -128,3 +128,22 @@ class RateLimitHit(SQLModel, table=True):
     key: str = Field(max_length=200, index=True)
     window_start: datetime = Field(sa_type=UTCDateTime)
     count: int = 0
+
+
+class StaffInvitation(SQLModel, table=True):
+    """A single-use link emailed to invited staff so they can set their first password."""
+
+    __tablename__ = "staff_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hmac: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    )
+    organisation_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("organisation.id", ondelete="CASCADE"), index=True),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -45,6 +45,7 @@ class Role(StrEnum):
 ROLES_NEEDING_TOTP = frozenset({Role.SECRETARY, Role.RETURNING_OFFICER})
 
 RULES_VERSIONS = ("mer-2014", "mer-2008", "mer-2006", "co-operatives-uk-model", "own-rules")
+SILENT_CLASS_CHOICES = ("redistribute", "withhold")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Constitution:
     staff_opt_out: bool = True  # [belief] staff are enrolled and may opt out
     staff_excluded_from_public: bool = True  # [belief]
     staff_min_contract_months: int = 12
+    staff_min_service_months: int = 12
     patient_period_years: int = 3
     transfer_notice_working_days: int = 14  # [model]
     governor_term_years: int = 3  # [model]
@@ -69,12 +71,38 @@ class Constitution:
     quorum_min_members: int = 2
     quorum_percent: int = 50  # [model] large societies set this much lower
     inquorate_adjourn_minutes: int = 30
+    # Meetings (docs/meetings.md): clear days counted as working days, notice for the other
+    # kinds of meeting, and the quorum of councils, boards and adjourned meetings.
+    notice_in_working_days: bool = False
+    annual_members_notice_clear_days: int = 14  # [belief]
+    council_notice_working_days: int = 5  # [belief]
+    board_notice_working_days: int = 5  # [belief]
+    requisition_meeting_within_days: int = 28  # [belief]
+    quorum_counts_proxies: bool = True  # [model]
+    council_quorum_min_governors: int = 2
+    council_quorum_percent: int = 33  # [belief] one third of governors
+    board_quorum_min_directors: int = 2
+    board_quorum_percent: int = 33  # [belief]
+    adjourn_to_days: int = 7  # [model] the same day next week
+    adjourned_quorum_present: bool = True  # [model] those present form the quorum
+    requisitioned_inquorate_dissolves: bool = True  # [model]
     max_proxies_per_holder: int = 5
     chair_casting_vote: bool = False
+    # Weighted classes of member (docs/meetings.md): a class that casts no votes has its
+    # strength shared among the classes that voted ("redistribute") or kept in the total as
+    # not for ("withhold").
+    silent_class_weight: str = "redistribute"
     expulsion_notice_days: int = 21
+    # Accountability (docs/accountability.md): key-decision notice in clear days (working days
+    # only when set), the time to answer members, when an overdue request is escalated, the
+    # governors' report interval, and the term-end and declaration renewal periods.
     key_decision_notice_clear_days: int = 28
+    key_decision_notice_working_days: bool = False
     update_request_working_days: int = 20
+    update_request_escalation_working_days: int = 5  # after the due date
     governor_report_interval_months: int = 6
+    term_end_prompt_months: int = 6
+    declaration_renewal_months: int = 12
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,105 @@
+"""Form handling for pages: validate posted fields with a schema, and word errors for people.
+
+Pages re-show the form with an error summary rather than answering 400, so the errors are
+phrased for the person filling it in, keyed by field name (which is also the input's id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
+
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body as BodyParam
+from litestar.params import Parameter
+from litestar.response import Template
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from governance.auth.middleware import CSRF_FIELD
+
+M = TypeVar("M", bound=BaseModel)
+
+# The largest id an Integer primary key can hold (PostgreSQL's 32-bit integer).
+MAX_ID = 2**31 - 1
+
+# A row id taken from a path: anything outside the column's range is a 400, never a 500.
+RowId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
+
+# A posted HTML form, as the handler's ``data``.
+FormData = Annotated[dict[str, str], BodyParam(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+class Strict(BaseModel):
+    """Base for request bodies: unknown fields are refused, text is trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Body = Strict  # the first name of ``Strict``; several domains' schemas import it so
+
+
+def render(
+    template: str,
+    title: str,
+    *,
+    status: int = 200,
+    cookies: list[Cookie] | None = None,
+    notice: str | None = None,
+    **context: Any,
+) -> Template:
+    """A page; one showing errors says so first in its title, and ``notice`` is a status line."""
+    errors = context.setdefault("errors", {})
+    context["page_title"] = f"Error: {title}" if errors else title
+    if notice:
+        context["flash_messages"] = [{"kind": "success", "text": notice}]
+    return Template(template, context=context, status_code=status, cookies=cookies or [])
+
+
+def _label(schema: type[BaseModel], field: str) -> str:
+    info = schema.model_fields.get(field)
+    if info is not None and info.title:
+        return info.title
+    return field.replace("_", " ")
+
+
+def _message(schema: type[BaseModel], error: Mapping[str, Any]) -> tuple[str, str]:
+    location = error.get("loc") or ("form",)
+    field = str(location[0])
+    label = _label(schema, field)
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    sentence = label[:1].upper() + label[1:]
+    if kind == "missing" or (kind == "string_too_short" and context.get("min_length") == 1):
+        return field, f"Enter {label}"
+    if kind == "string_too_long":
+        return field, f"{sentence} must be {context.get('max_length')} characters or fewer"
+    if kind == "extra_forbidden":
+        return "form", "The form had an unexpected field; reload the page and try again"
+    return field, f"{sentence}: {error.get('msg', 'is not valid')}"
+
+
+def parse_form(schema: type[M], data: Mapping[str, Any]) -> tuple[M | None, dict[str, str]]:
+    """The validated form, or None and a message for each field at fault."""
+    fields = {key: value for key, value in data.items() if key != CSRF_FIELD}
+    try:
+        return schema.model_validate(fields), {}
+    except ValidationError as error:
+        errors: dict[str, str] = {}
+        for item in error.errors():
+            field, message = _message(schema, dict(item))
+            errors.setdefault(field, message)
+        return None, errors
+
+
+def field_errors(error: Exception, default_field: str) -> dict[str, str]:
+    """Messages by field from a refused operation: a problem's ``extra["errors"]``, or the
+    ``field`` and ``message`` of an account error."""
+    extra = getattr(error, "extra", None)
+    listed = extra.get("errors") if isinstance(extra, dict) else None
+    if listed:
+        return {
+            str(item.get("field") or default_field): str(item.get("message", "")) for item in listed
+        }
+    message = getattr(error, "message", None) or getattr(error, "detail", None) or str(error)
+    return {getattr(error, "field", "") or default_field: str(message)}
