@@ -49,13 +49,13 @@ def serve(host: str, port: int, workers: int, migrate: bool, access_log: bool) -
     settings = load_settings()
     if settings.is_sqlite and workers > 1:
         raise click.ClickException(
-            "SQLite serves one process; use PostgreSQL (GOVERNANCE_DATABASE_URL) for several workers"
+            "SQLite serves one process; "
+            "use PostgreSQL (GOVERNANCE_DATABASE_URL) for several workers"
         )
     if migrate:
         upgrade(settings.database_url)
-    click.echo(
-        f"governance {__version__} on http://{host}:{port} ({settings.environment}, {workers} worker(s))"
-    )
+    where = f"http://{host}:{port}"
+    click.echo(f"governance {__version__} on {where} ({settings.environment}, {workers} worker(s))")
     uvicorn.run(
         "governance.app:create_app_from_env",
         factory=True,

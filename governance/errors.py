@@ -20,6 +20,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,17 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         return problem_response(request, 403, exc.detail or "You are not allowed to do that.")
     detail = exc.detail if status < 500 else "The service could not complete the request."
     return problem_response(request, status, detail, headers=headers)
+
+
+def handle_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A number too large for the database (e.g. an id of 2**64 in a path) is bad input, not a
+    server fault: SQLite raises OverflowError and PostgreSQL a DataError before anything is read
+    or written."""
+    if isinstance(exc, DataError) and "out of range" not in str(exc.orig).lower():
+        return handle_unexpected(request, exc)
+    return problem_response(
+        request, 400, "A number in the request is out of range.", slug="out-of-range"
+    )
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -155,7 +155,7 @@ def deliver_due(
     now = now or utcnow()
     report = DeliveryReport()
     token = secrets.token_hex(16)
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:
         stale = session.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_until) < now)
@@ -183,6 +183,9 @@ def deliver_due(
             .where(col(OutboxMessage.claim_token) == token)
             .order_by(col(OutboxMessage.id))
         ).all()
+        # End the read before talking to the SMTP server: on SQLite every transaction holds the
+        # write lock, and a slow server must not keep the rest of the service waiting.
+        session.commit()
         with Transport(settings) as transport:
             for message in messages:
                 try:

@@ -21,7 +21,7 @@ class SettingsError(RuntimeError):
     """The configuration cannot be used; the message says which variable to fix."""
 
 
-def _bool(value: str | None, default: bool) -> bool:
+def _bool(name: str, value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
     lowered = value.strip().lower()
@@ -29,7 +29,7 @@ def _bool(value: str | None, default: bool) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise SettingsError(f"expected a boolean (true/false), got {value!r}")
+    raise SettingsError(f"GOVERNANCE_{name} must be true or false, got {value!r}")
 
 
 def _int(name: str, value: str | None, default: int) -> int:
@@ -110,10 +110,10 @@ class Settings:
             smtp_port=_int("SMTP_PORT", get("SMTP_PORT"), 587),
             smtp_user=get("SMTP_USER"),
             smtp_password=get("SMTP_PASSWORD"),
-            smtp_starttls=_bool(get("SMTP_STARTTLS") or None, True),
-            smtp_ssl=_bool(get("SMTP_SSL") or None, False),
+            smtp_starttls=_bool("SMTP_STARTTLS", get("SMTP_STARTTLS"), True),
+            smtp_ssl=_bool("SMTP_SSL", get("SMTP_SSL"), False),
             mail_from=get("MAIL_FROM", "governance@localhost"),
-            run_scheduler=_bool(get("RUN_SCHEDULER") or None, True),
+            run_scheduler=_bool("RUN_SCHEDULER", get("RUN_SCHEDULER"), True),
             scheduler_interval_seconds=_int("SCHEDULER_INTERVAL", get("SCHEDULER_INTERVAL"), 30),
             session_hours=_int("SESSION_HOURS", get("SESSION_HOURS"), 12),
             log_level=get("LOG_LEVEL", "INFO").upper(),
@@ -132,7 +132,8 @@ class Settings:
             if len(self.secret_key) < 32:
                 raise SettingsError(
                     "production mode needs GOVERNANCE_SECRET_KEY (at least 32 characters); "
-                    "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                    "generate one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
                 )
             if not self.base_url.startswith("https://"):
                 raise SettingsError("production mode needs an https:// GOVERNANCE_BASE_URL")

@@ -26,6 +26,8 @@ from governance.app import create_app
 from governance.db import make_engine
 from governance.migrate import upgrade
 from governance.models import metadata
+from governance.scheduler import Scheduler
+from governance.security import Keys
 from governance.settings import Settings
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
@@ -103,9 +105,24 @@ def db(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+_APPS: dict[str, Litestar] = {}
+
+
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> Litestar:
-    return create_app(settings, engine=engine)
+    """The application, built once per run and pointed at this test's database and settings.
+
+    Building the app (hundreds of handlers) costs most of a second; everything it reads per
+    request lives in ``app.state``, so a test only needs its own settings, engine and keys there.
+    """
+    cached = _APPS.get(settings.secret_key)
+    if cached is None:
+        cached = _APPS[settings.secret_key] = create_app(settings, engine=engine)
+    cached.state.settings = settings
+    cached.state.engine = engine
+    cached.state.keys = Keys(settings.secret_key)
+    cached.state.scheduler = Scheduler(engine, settings)
+    return cached
 
 
 class Client(TestClient[Litestar]):
@@ -116,7 +133,7 @@ class Client(TestClient[Litestar]):
         if "gov_csrf" not in self.cookies:
             self.get("/health")
             self.get("/")
-        keys = self.app.state.keys
+        keys = self.app.state["keys"]
         return str(keys.csrf_token(self.cookies["gov_csrf"]))
 
     def form(self, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
@@ -137,15 +154,13 @@ def client(app: Litestar) -> Iterator[Client]:
 
 @pytest.fixture
 def make_client(app: Litestar) -> Iterator[Any]:
-    """Several independent clients (browsers) against the same app."""
-    clients: list[Client] = []
+    """Several independent clients (browsers) against the same app.
+
+    They do not run the app's lifespan: a second lifespan on the same app never finishes its
+    shutdown, and start-up does nothing in tests (the scheduler is off).
+    """
 
     def factory() -> Client:
-        c = Client(app=app, base_url="http://testserver.local")
-        c.__enter__()
-        clients.append(c)
-        return c
+        return Client(app=app, base_url="http://testserver.local")
 
     yield factory
-    for c in clients:
-        c.__exit__(None, None, None)
