@@ -6,6 +6,11 @@ exactly one row, and the ballot is inserted in the same transaction; concurrent 
 one code therefore count once. Whether the poll is open is decided from the planned times on
 every call and checked again just before commit, so neither a late scheduler nor a slow request
 can let a vote in after the close.
+
+Staff entering a returned paper that cannot be counted (unmarked, too many marks, ...) cast it
+with ``rejected=<reason>``: the voter is marked as having voted and the ballot is kept with its
+``invalid_reason``. A paper that arrives after the close goes through :func:`record_late`: it is
+kept (``late=True``) and never counted, and the roll is not touched.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -38,8 +45,16 @@ from governance.security import Keys
 
 # Unambiguous characters for codes people type from paper (no 0/O, 1/I/L).
 VOTER_ID_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CANONICAL_VOTER_ID = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 OPEN_STATUSES = frozenset({ElectionStatus.AWAITING_POLL, ElectionStatus.POLLING})
 ON_BALLOT = frozenset({CandidateStatus.VALID, CandidateStatus.ELECTED, CandidateStatus.NOT_ELECTED})
+# Why a returned paper cannot be counted (entered by staff; never for online votes).
+REJECTION_REASONS = {
+    "unmarked": "Unmarked or wholly void for uncertainty",
+    "too-many-marks": "Votes for more candidates than there are seats",
+    "no-first-preference": "No clear first preference",
+    "identifies-voter": "Writing or a mark by which the voter can be identified",
+}
 
 
 class VoteRefused(Exception):
@@ -64,24 +79,52 @@ class CastReceipt:
 
 
 def new_credentials() -> Credentials:
-    raw = "".join(secrets.choice(VOTER_ID_ALPHABET) for _ in range(12))
+    raw = _random_characters(12)
     voter_id = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
     code = f"{secrets.randbelow(10**8):08d}"
     return Credentials(voter_id, code)
 
 
+def _random_characters(count: int) -> str:
+    """``count`` characters drawn uniformly from the alphabet, from one read of random bytes.
+
+    A byte below 248 (eight times the 31 letters) maps to a letter without bias; larger ones
+    are skipped. Much faster than one ``secrets.choice`` per character when issuing a roll.
+    """
+    size = len(VOTER_ID_ALPHABET)
+    cutoff = 256 - 256 % size
+    picked: list[str] = []
+    while len(picked) < count:
+        chunk = secrets.token_bytes(count + 4)
+        picked.extend(VOTER_ID_ALPHABET[b % size] for b in chunk if b < cutoff)
+    return "".join(picked[:count])
+
+
 def normalise_voter_id(text: str) -> str:
+    if CANONICAL_VOTER_ID.fullmatch(text):
+        return text
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
     return f"{cleaned[:4]}-{cleaned[4:8]}-{cleaned[8:]}" if len(cleaned) == 12 else cleaned
 
 
 def voter_id_hmac(keys: Keys, election_id: int, voter_id: str) -> str:
-    return keys.token_hmac(f"{election_id}:{normalise_voter_id(voter_id)}", "voter-id")
+    return _token_hmac(keys, f"{election_id}:{normalise_voter_id(voter_id)}", "voter-id")
 
 
 def code_hmac(keys: Keys, election_id: int, voter_id: str, code: str) -> str:
     digits = "".join(ch for ch in code if ch.isdigit())
-    return keys.token_hmac(f"{election_id}:{normalise_voter_id(voter_id)}:{digits}", "voter-code")
+    text = f"{election_id}:{normalise_voter_id(voter_id)}:{digits}"
+    return _token_hmac(keys, text, "voter-code")
+
+
+def _token_hmac(keys: Keys, token: str, purpose: str) -> str:
+    """``keys.token_hmac(token, purpose)``, with the purpose key derived once, not per call."""
+    return hmac.new(_purpose_key(keys, purpose), token.encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=32)
+def _purpose_key(keys: Keys, purpose: str) -> bytes:
+    return keys.derive(purpose)
 
 
 def receipt_hash(receipt: str) -> str:
@@ -128,11 +171,21 @@ def ballot_candidates(session: Session, election_id: int) -> list[Candidate]:
     return list(rows)
 
 
+def ballot_candidate_ids(session: Session, election_id: int) -> set[int]:
+    """The ids of the candidates on the ballot paper (all a vote needs to be checked)."""
+    rows = session.exec(
+        select(Candidate.id).where(
+            Candidate.election_id == election_id, col(Candidate.status).in_(ON_BALLOT)
+        )
+    ).all()
+    return {r for r in rows if r is not None}
+
+
 def check_choices(
-    election: Election, candidates: Sequence[Candidate], choices: Sequence[int]
+    election: Election, allowed: Collection[int], choices: Sequence[int]
 ) -> list[int]:
-    """Validate an online or telephone ballot; returns the choices as candidate ids."""
-    allowed = {c.id for c in candidates}
+    """Validate an online or telephone ballot against the candidate ids ``allowed``; returns the
+    choices as candidate ids."""
     picked = [int(c) for c in choices]
     if not picked:
         raise VoteRefused("empty-ballot", "Choose at least one candidate.")
@@ -147,6 +200,24 @@ def check_choices(
     return picked
 
 
+def find_voter(session: Session, keys: Keys, election: Election, voter_id: str, code: str) -> Voter:
+    """The roll entry these credentials open, or :class:`VoteRefused` (``wrong-credentials``).
+
+    Whether the voter has already voted is not decided here: callers check ``status``.
+    """
+    assert election.id is not None
+    voter = session.exec(
+        select(Voter).where(
+            Voter.election_id == election.id,
+            Voter.voter_id_hmac == voter_id_hmac(keys, election.id, voter_id),
+        )
+    ).first()
+    expected = code_hmac(keys, election.id, voter_id, code)
+    if voter is None or not hmac.compare_digest(voter.code_hmac, expected):
+        raise VoteRefused("wrong-credentials", "The voter ID and security code do not match.")
+    return voter
+
+
 def cast(
     session: Session,
     keys: Keys,
@@ -158,11 +229,14 @@ def cast(
     channel: Channel,
     declaration_made: bool,
     now: datetime | None = None,
+    rejected: str | None = None,
 ) -> CastReceipt:
     """Record one vote, or raise :class:`VoteRefused` having changed nothing.
 
-    The caller counts refusals (``count_refusal``) and applies rate limits; this function only
-    decides and records.
+    The caller counts refusals (``count_refusal``), applies rate limits and rolls back its
+    session on a refusal; this function only decides and records. The declaration of identity
+    is needed whatever the channel (staff tick it for a signed postal declaration or one made on
+    the telephone). ``rejected`` is for staff recording a returned paper that cannot be counted.
     """
     assert election.id is not None
     assert election.poll_close_at is not None
@@ -170,46 +244,95 @@ def cast(
     now = now or utcnow()
     if not voting_open(election, now):
         raise VoteRefused("poll-closed", "Voting is not open for this election.")
-    voter = session.exec(
-        select(Voter).where(
-            Voter.election_id == election.id,
-            Voter.voter_id_hmac == voter_id_hmac(keys, election.id, voter_id),
-        )
-    ).first()
-    expected = code_hmac(keys, election.id, voter_id, code)
-    if voter is None or not hmac.compare_digest(voter.code_hmac, expected):
-        raise VoteRefused("wrong-credentials", "The voter ID and security code do not match.")
+    voter = find_voter(session, keys, election, voter_id, code)
     if voter.status == VoterStatus.VOTED:
         raise VoteRefused("already-voted", "A vote has already been recorded with this voter ID.")
-    if voter.needs_declaration and channel == Channel.ONLINE and not declaration_made:
+    if voter.needs_declaration and not declaration_made:
         raise VoteRefused(
             "declaration-missing", "You must make the declaration of identity to vote."
         )
-    picked = check_choices(election, ballot_candidates(session, election.id), choices)
+    if rejected is not None:
+        if channel == Channel.ONLINE or rejected not in REJECTION_REASONS:
+            raise VoteRefused("unknown-rejection", "That is not a reason to reject a paper.")
+        picked: list[int] = []
+    else:
+        picked = check_choices(election, ballot_candidate_ids(session, election.id), choices)
 
+    # The credentials are part of the condition, so a replacement issued between the look-up
+    # above and this statement leaves the old credentials unable to vote.
     flipped = session.execute(
         update(Voter)
-        .where(col(Voter.id) == voter.id, col(Voter.status) == VoterStatus.ISSUED)
+        .where(
+            col(Voter.id) == voter.id,
+            col(Voter.status) == VoterStatus.ISSUED,
+            col(Voter.voter_id_hmac) == voter.voter_id_hmac,
+            col(Voter.code_hmac) == voter.code_hmac,
+        )
         .values(status=VoterStatus.VOTED, channel=channel.value, voted_on=now.date())
     )
     if flipped.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise VoteRefused("already-voted", "A vote has already been recorded with this voter ID.")
-    receipt = "-".join(secrets.token_hex(2).upper() for _ in range(4))
-    ballot_id = secrets.token_hex(16)
-    receipt_h = receipt_hash(receipt)
-    session.add(
-        Ballot(
-            id=ballot_id,
-            election_id=election.id,
-            choices=picked,
-            receipt_hash=receipt_h,
-            seal=ballot_seal(keys, ballot_id, election.id, picked, receipt_h),
-        )
-    )
+    receipt = new_receipt()
+    _add_ballot(session, keys, election.id, picked, receipt_hash(receipt), rejected=rejected)
     session.flush()
     if (now if fixed_clock else utcnow()) >= election.poll_close_at:
         session.rollback()
         raise VoteRefused("poll-closed", "Voting closed before your vote could be recorded.")
     session.commit()
     return CastReceipt(receipt=receipt, election_id=election.id)
+
+
+def record_late(
+    session: Session,
+    keys: Keys,
+    *,
+    election: Election,
+    voter_id: str,
+    code: str,
+    choices: Sequence[int],
+    now: datetime | None = None,
+) -> None:
+    """Keep a paper that arrived after the close of poll: stored as ``late``, never counted.
+
+    The credentials must belong to the roll (so stray papers are not recorded), but the roll is
+    not changed and nothing links the paper to its voter. Commits.
+    """
+    assert election.id is not None
+    assert election.poll_close_at is not None
+    if (now or utcnow()) < election.poll_close_at:
+        raise VoteRefused("poll-open", "The poll has not closed: enter this paper as a vote.")
+    find_voter(session, keys, election, voter_id, code)
+    allowed = ballot_candidate_ids(session, election.id)
+    kept = [int(c) for c in choices if int(c) in allowed]
+    # The voter was given no receipt; the hash of an unused random one keeps the column filled.
+    _add_ballot(session, keys, election.id, kept, receipt_hash(new_receipt()), late=True)
+    session.commit()
+
+
+def new_receipt() -> str:
+    return "-".join(secrets.token_hex(2).upper() for _ in range(4))
+
+
+def _add_ballot(
+    session: Session,
+    keys: Keys,
+    election_id: int,
+    choices: list[int],
+    receipt_h: str,
+    *,
+    rejected: str | None = None,
+    late: bool = False,
+) -> None:
+    ballot_id = secrets.token_hex(16)
+    session.add(
+        Ballot(
+            id=ballot_id,
+            election_id=election_id,
+            choices=choices,
+            receipt_hash=receipt_h,
+            seal=ballot_seal(keys, ballot_id, election_id, choices, receipt_h),
+            late=late,
+            invalid_reason=rejected,
+        )
+    )

@@ -14,6 +14,11 @@ Secrecy is designed into the schema (DESIGN.md, "Ballot secrecy and one vote per
   receipt *and* the choices could be opened by anyone holding the receipt (a coercer) by trying
   every ranking. ``seal`` (an HMAC under the server key over the ballot's content) lets the
   service detect a ballot edited in the database.
+* On PostgreSQL a table's physical order and each row's ``xmin`` follow insertion, so during the
+  poll someone reading the database files could line ballots up with the roll. After the close the
+  ballots of the election are rewritten in one transaction in random-id order
+  (``poll_jobs.erase_credentials_after_close``), which removes both links from the live data; see
+  docs/elections-poll.md for what remains (WAL archives, backups taken during the poll).
 """
 
 from __future__ import annotations
@@ -82,9 +87,13 @@ class Election(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+        sa_column=Column(
+            Integer, ForeignKey("organisation.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
-    constituency_id: int | None = Field(default=None, index=True)
+    constituency_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("constituency.id"), index=True)
+    )
     title: str = Field(max_length=200)
     office: str = Field(default="governor", max_length=20)  # governor | director
     seats: int
@@ -102,6 +111,11 @@ class Election(SQLModel, table=True):
     poll_close_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     timetable_overrides: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDoc)
     term_years: int = 3
+    # The poll: who to contact for replacement voting information, when to remind non-voters,
+    # and when credentials were erased and ballots shuffled after the close.
+    returning_officer_contact: str = Field(default="", max_length=300)
+    reminder_days_before_close: list[int] = Field(default_factory=lambda: [7, 2], sa_type=JSONDoc)
+    poll_sealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The electorate, frozen at the close of nominations.
     electorate_frozen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     electorate_count: int | None = None
@@ -123,7 +137,9 @@ class StageEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     election_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True)
+        sa_column=Column(
+            Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     stage: str = Field(max_length=30)
     planned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -148,9 +164,13 @@ class Candidate(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     election_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True)
+        sa_column=Column(
+            Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
-    member_id: int = Field(sa_column=Column(Integer, ForeignKey("member.id"), index=True))
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id"), index=True, nullable=False)
+    )
     ballot_name: str = Field(max_length=200)
     statement: str = Field(default="", sa_column=Column(Text, nullable=False))
     photo: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
@@ -174,6 +194,13 @@ class VoterStatus(StrEnum):
     VOTED = "voted"
 
 
+class Delivery(StrEnum):
+    """How a voter's credentials reached them."""
+
+    EMAIL = "email"
+    POST = "post"  # in the mail house's postal pack
+
+
 class Voter(SQLModel, table=True):
     """The roll: one row per elector, frozen at the close of nominations.
 
@@ -189,9 +216,13 @@ class Voter(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     election_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True)
+        sa_column=Column(
+            Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
-    member_id: int = Field(sa_column=Column(Integer, ForeignKey("member.id"), index=True))
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id"), index=True, nullable=False)
+    )
     voter_id_hmac: str = Field(max_length=64)
     code_hmac: str = Field(max_length=64)
     credentials_sealed: str | None = Field(default=None, sa_column=Column(Text))
@@ -200,6 +231,7 @@ class Voter(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=12)
     voted_on: date | None = None  # the day only: enough for turnout, too coarse to link
     issue_count: int = 1
+    delivery: str = Field(default=Delivery.EMAIL, max_length=8)
 
 
 class Replacement(SQLModel, table=True):
@@ -209,9 +241,13 @@ class Replacement(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     election_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True)
+        sa_column=Column(
+            Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
-    voter_id: int = Field(sa_column=Column(Integer, ForeignKey("voter.id", ondelete="CASCADE")))
+    voter_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("voter.id", ondelete="CASCADE"), nullable=False)
+    )
     reason: str = Field(max_length=20)  # spoilt | lost | tendered | not received
     issued_by: str = Field(max_length=100)
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -221,7 +257,11 @@ class Ballot(SQLModel, table=True):
     """One ballot, anonymous: no voter, no time, no order (see the module docstring)."""
 
     __tablename__ = "ballot"
-    __table_args__ = (Index("ix_ballot_election_id", "election_id"), {"sqlite_with_rowid": False})
+    __table_args__ = (
+        Index("ix_ballot_election_id", "election_id"),
+        Index("ix_ballot_receipt_hash", "receipt_hash"),
+        {"sqlite_with_rowid": False},
+    )
 
     id: str = Field(sa_column=Column(String(32), primary_key=True))  # random hex
     election_id: int = Field(
@@ -242,22 +282,49 @@ class RefusalCount(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     election_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True)
+        sa_column=Column(
+            Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     reason: str = Field(max_length=40)
     count: int = 0
 
 
 class PostalPack(SQLModel, table=True):
-    """The mail house's file of names, addresses and credentials: sealed, downloaded, then erased."""
+    """The mail house's file of names, addresses and credentials: sealed, then erased."""
 
     __tablename__ = "postal_pack"
 
     id: int | None = Field(default=None, primary_key=True)
     election_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True)
+        sa_column=Column(
+            Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     rows: int = 0
     content_sealed: str | None = Field(default=None, sa_column=Column(Text))
     downloads: int = 0
+
+
+class PollReminder(SQLModel, table=True):
+    """A reminder point (days before the close) that has been dealt with for an election.
+
+    The row is inserted in the same transaction as the reminders it stands for, and the unique
+    constraint lets only one run insert it, so each voter is reminded at most once per point.
+    ``skipped`` marks a point that fell before the poll opened or was overtaken by a later one.
+    """
+
+    __tablename__ = "poll_reminder"
+    __table_args__ = (UniqueConstraint("election_id", "days_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("election.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    days_before: int
+    queued: int = 0
+    skipped: bool = False
+    done_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
