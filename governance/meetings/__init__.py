@@ -1,0 +1,1 @@
+"""Meetings: calling and notice, agendas and papers, attendance and quorum, questions, minutes."""
