@@ -1,4 +1,4 @@
-"""``create_app(settings) -> Litestar``: plugins, routers, error handlers, start-up and shut-down."""
+"""``create_app(settings) -> Litestar``: plugins, routers, error handlers, start-up, shut-down."""
 
 from __future__ import annotations
 
@@ -6,25 +6,27 @@ import logging
 from collections.abc import Generator
 from typing import Any
 
+import jinja2
 from jinja2 import pass_context
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
 from litestar.config.compression import CompressionConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from markupsafe import Markup
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
 from sqlmodel import Session
 
 from governance import __version__, audit
 from governance.auth.middleware import CSRF_FIELD, CSRFMiddleware, Identity, SessionMiddleware
 from governance.db import make_engine
-from governance.errors import handle_http_exception, handle_unexpected
+from governance.errors import handle_http_exception, handle_out_of_range, handle_unexpected
 from governance.scheduler import Scheduler
 from governance.security import Keys
 from governance.settings import Settings
@@ -60,7 +62,7 @@ def csrf_token(context: Any) -> str:
     if request is None:
         return ""
     identity: Identity = request.scope["state"]["identity"]
-    keys: Keys = request.app.state.keys
+    keys: Keys = request.app.state["keys"]
     return keys.csrf_token(identity.csrf_cookie or "")
 
 
@@ -80,6 +82,16 @@ def current_member(context: Any) -> Any:
     return identity.member if identity else None
 
 
+class PageTemplate(jinja2.Template):
+    """Litestar puts a ``csrf_input`` string (for its own CSRF scheme) into every template
+    context, which would hide our ``csrf_input()`` global; it is dropped here."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        values = dict(*args, **kwargs)
+        values.pop("csrf_input", None)
+        return super().render(values)
+
+
 def route_handlers() -> list[Any]:
     """Every domain's controllers and page handlers."""
     from governance.web.routes import site_routes
@@ -91,6 +103,24 @@ def route_handlers() -> list[Any]:
     from governance.organisations.routes import organisation_routes
 
     handlers += organisation_routes()
+    from governance.members.routes import member_routes
+
+    handlers += member_routes()
+    from governance.elections.routes import election_routes
+
+    handlers += election_routes()
+    from governance.elections.lifecycle_routes import lifecycle_routes
+
+    handlers += lifecycle_routes()
+    from governance.meetings.routes import meeting_routes
+
+    handlers += meeting_routes()
+    from governance.meetings.motion_routes import motion_routes
+
+    handlers += motion_routes()
+    from governance.accountability.routes import accountability_routes
+
+    handlers += accountability_routes()
     return handlers
 
 
@@ -112,18 +142,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         scheduler.stop()
 
     environment = make_environment(
-        {
-            "csrf_input": csrf_input,
-            "csrf_token": csrf_token,
-            "current_user": current_user,
-            "current_member": current_member,
-            "app_version": __version__,
-        }
+        {"current_user": current_user, "current_member": current_member, "app_version": __version__}
     )
+    environment.template_class = PageTemplate
+    template_engine = JinjaTemplateEngine.from_environment(environment)
+    # Litestar registers its own ``csrf_token`` (empty without its CSRFConfig): ours go in after.
+    environment.globals.update(csrf_input=csrf_input, csrf_field=csrf_input, csrf_token=csrf_token)
 
     return Litestar(
         route_handlers=[
-            *route_handlers(),
+            # One root router: handlers registered loose on the app that share a path (a GET
+            # and a POST page) get their sync function wrapped for the thread pool twice by
+            # Litestar 2.25, and the GET then fails with "coroutine ... never awaited".
+            Router(path="/", route_handlers=route_handlers()),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),
@@ -133,13 +164,18 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             "identity": Provide(provide_identity, sync_to_thread=False),
         },
         middleware=[SessionMiddleware, CSRFMiddleware],
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment)),
-        exception_handlers={HTTPException: handle_http_exception, Exception: handle_unexpected},
+        template_config=TemplateConfig(instance=template_engine),
+        exception_handlers={
+            HTTPException: handle_http_exception,
+            OverflowError: handle_out_of_range,
+            DataError: handle_out_of_range,
+            Exception: handle_unexpected,
+        },
         openapi_config=OpenAPIConfig(
             title="governance",
             version=__version__,
-            description="Member registers, elections, meetings and accountability for NHS foundation "
-            "trusts, co-operatives and direct-payments mutuals.",
+            description="Member registers, elections, meetings and accountability for NHS "
+            "foundation trusts, co-operatives and direct-payments mutuals.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),

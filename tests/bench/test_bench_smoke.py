@@ -39,3 +39,11 @@ def test_benchmark_runs_quick(name: str, capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert "machine:" in out
     assert "elected" in out
+
+
+@pytest.mark.parametrize("name", ["register_import", "register_search"])
+def test_register_benchmark_runs_quick(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _load(name).main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "machine:" in out
+    assert "SQLite: 2,000" in out
