@@ -255,3 +255,44 @@ def _attach_domain_commands() -> None:
 
 
 _attach_domain_commands()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--members", default=300, show_default=True, type=click.IntRange(0, 200_000))
+@click.option(
+    "--serve/--no-serve", default=True, show_default=True, help="Start the service after."
+)
+def demo(host: str, port: int, members: int, serve: bool) -> None:
+    """Set up demo organisations, staff and members, print the sign-ins, and start the service."""
+    from governance import audit as audit_log
+    from governance.db import make_engine
+    from governance.demo import seed
+    from governance.migrate import upgrade
+
+    settings = load_settings()
+    if settings.production:
+        raise click.ClickException("the demo is not for production databases")
+    upgrade(settings.database_url)
+    audit_log.configure(settings.secret_key)
+    engine = make_engine(settings.database_url)
+    try:
+        logins = seed(engine, members=members)
+    finally:
+        engine.dispose()
+    click.echo(f"\nDemo data is in {settings.database_url}")
+    click.echo("Staff sign-in (new passwords each run; secretaries, returning officers and the")
+    click.echo("administrator set up two-factor sign-in with an authenticator app first):\n")
+    for login in logins:
+        click.echo(
+            f"  {login.role:<20} {login.organisation:<16} {login.email:<36} {login.password}"
+        )
+    click.echo(
+        f"\nSign in at http://{host}:{port}/sign-in ; members' pages: http://{host}:{port}/\n"
+    )
+    if serve:
+        ctx = click.get_current_context()
+        ctx.invoke(
+            globals()["serve"], host=host, port=port, workers=1, migrate=False, access_log=True
+        )

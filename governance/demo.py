@@ -1,0 +1,236 @@
+"""Demo data: a foundation trust, a multi-stakeholder co-operative, staff accounts and members.
+
+Everything goes through the same services the pages use (organisations, roles, constituencies,
+areas, and the register import), so the demo shows the product as it really behaves. Running it
+again keeps the data and gives the staff accounts new passwords, because passwords are only ever
+stored hashed and cannot be shown a second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from governance.auth import passwords, service, staff
+from governance.auth.models import User
+from governance.members import configuration, importing
+from governance.members.eligibility import Kind
+from governance.members.models import Member
+from governance.members.schemas import AreaIn, ConstituencyIn
+from governance.organisations import service as organisations
+from governance.organisations.constitution import OrganisationType, Role
+from governance.organisations.models import Organisation
+
+ACTOR = "demo"
+FIRST_NAMES = (
+    *("Amara", "Ben", "Chloe", "Dev", "Ellis", "Fatima", "George", "Hana", "Isaac", "Jade"),
+    *("Kwame", "Layla", "Mohammed", "Niamh", "Oliver", "Priya", "Quentin", "Rosa", "Sam"),
+    *("Tomasz", "Uma", "Victor", "Wei", "Xavier", "Yasmin", "Zainab", "Aled", "Bethan", "Dylan"),
+)
+LAST_NAMES = (
+    *("Adeyemi", "Brown", "Campbell", "Davies", "Evans", "Fraser", "Green", "Hughes", "Iqbal"),
+    *("Jones", "Khan", "Lewis", "Morgan", "Nowak", "O'Brien", "Patel", "Quinn", "Roberts"),
+    *("Smith", "Taylor", "Usman", "Venkat", "Walker", "Williams", "Young", "Zhang"),
+)
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    organisation: str
+    role: str
+    email: str
+    password: str
+
+
+def _user(db: Session, email: str, name: str, admin: bool = False) -> tuple[User, str]:
+    """Create the account, or give it a new password; returns the password to print."""
+    password = "demo-" + secrets.token_urlsafe(9)
+    user = db.exec(select(User).where(User.email == email)).first()
+    if user is None:
+        user = service.create_user(
+            db, email=email, name=name, password=password, platform_admin=admin, actor=ACTOR
+        )
+    else:
+        user.password_hash = passwords.hash_password(password)
+        db.add(user)
+        db.commit()
+    return user, password
+
+
+def _organisation(db: Session, slug: str, name: str, kind: OrganisationType) -> Organisation:
+    found = db.exec(select(Organisation).where(Organisation.slug == slug)).first()
+    if found is not None:
+        return found
+    return organisations.create_organisation(db, slug=slug, name=name, type=kind, actor=ACTOR)
+
+
+def _grant(db: Session, org: Organisation, user: User, role: Role, admin: User) -> None:
+    for person in staff.people(db, org):
+        if person.user.id == user.id and any(a.role == role.value for a in person.assignments):
+            return
+    staff.grant_role(db, organisation=org, user=user, role=role, actor=admin)
+
+
+def _trust_shape(db: Session, org: Organisation) -> None:
+    if configuration.constituencies(db, org.id or 0):
+        return
+    for code, name, kind, parent in (
+        ("NORTH", "Public: North", Kind.PUBLIC, None),
+        ("SOUTH", "Public: South", Kind.PUBLIC, None),
+        ("STAFF", "Staff", Kind.STAFF, None),
+        ("NURSING", "Staff: nursing and midwifery", Kind.STAFF_CLASS, "STAFF"),
+        ("MEDICAL", "Staff: medical and dental", Kind.STAFF_CLASS, "STAFF"),
+        ("OTHER", "Staff: all other staff", Kind.STAFF_CLASS, "STAFF"),
+        ("PATIENT", "Patients and carers", Kind.PATIENT_CARER, None),
+    ):
+        configuration.add_constituency(
+            db, org, ConstituencyIn(code=code, name=name, kind=kind, parent=parent), actor=ACTOR
+        )
+    configuration.save_areas(
+        db,
+        org,
+        [
+            AreaIn(code="E05000001", name="Abbey", constituency="NORTH", postcode_prefixes="RV1"),
+            AreaIn(code="E05000002", name="Bridge", constituency="NORTH", postcode_prefixes="RV2"),
+            AreaIn(code="E05000003", name="Castle", constituency="SOUTH", postcode_prefixes="RV3"),
+            AreaIn(code="E05000004", name="Dale", constituency="SOUTH", postcode_prefixes="RV4"),
+        ],
+        actor=ACTOR,
+    )
+
+
+def _coop_shape(db: Session, org: Organisation) -> None:
+    if configuration.constituencies(db, org.id or 0):
+        return
+    for code, name, share, cap in (
+        ("WORKERS", "Worker members", Decimal("50"), None),
+        ("CONSUMERS", "Consumer members", Decimal("40"), None),
+        ("INVESTORS", "Investor members", None, Decimal("10")),
+    ):
+        configuration.add_constituency(
+            db,
+            org,
+            ConstituencyIn(
+                code=code,
+                name=name,
+                kind=Kind.MEMBER_CLASS,
+                vote_share_percent=share,
+                vote_cap_percent=cap,
+            ),
+            actor=ACTOR,
+        )
+
+
+def _trust_rows(rng: random.Random, count: int, today: date) -> list[dict[str, str]]:
+    rows = []
+    areas = [("E05000001", "RV1"), ("E05000002", "RV2"), ("E05000003", "RV3"), ("E05000004", "RV4")]
+    for number in range(1, count + 1):
+        kind = rng.random()
+        row = _person(rng, number, "RFT", today)
+        if kind < 0.6:
+            area, prefix = rng.choice(areas)
+            row |= {"area_code": area, "postcode": f"{prefix} {rng.randint(1, 9)}AB"}
+        elif kind < 0.85:
+            row |= {
+                "constituency": rng.choice(("NURSING", "MEDICAL", "OTHER")),
+                "contract": "permanent",
+                "service_start": str(today - timedelta(days=rng.randint(400, 6000))),
+            }
+        else:
+            row |= {
+                "constituency": "PATIENT",
+                "last_attended_on": str(today - timedelta(days=rng.randint(10, 900))),
+            }
+        rows.append(row)
+    return rows
+
+
+def _coop_rows(rng: random.Random, count: int, today: date) -> list[dict[str, str]]:
+    rows = []
+    for number in range(1, count + 1):
+        row = _person(rng, number, "GCC", today)
+        row["constituency"] = rng.choices(("WORKERS", "CONSUMERS", "INVESTORS"), (2, 7, 1))[0]
+        rows.append(row)
+    return rows
+
+
+def _person(rng: random.Random, number: int, prefix: str, today: date) -> dict[str, str]:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    born = today - timedelta(days=rng.randint(17 * 365, 88 * 365))
+    handle = f"{first}.{last}".lower().replace("'", "")
+    return {
+        "reference": f"{prefix}{number:06d}",
+        "first_name": first,
+        "last_name": last,
+        "email": f"{handle}.{number}@example.org",
+        "date_of_birth": str(born),
+        "address_line1": f"{rng.randint(1, 120)} {rng.choice(('Mill', 'Church', 'Station'))} Road",
+        "town": "Riverside",
+        "joined_on": str(today - timedelta(days=rng.randint(0, 1500))),
+        "contact_email": "yes",
+        "gender": rng.choice(("female", "male", "female", "male", "non-binary")),
+    }
+
+
+def _import_members(db: Session, org: Organisation, rows: list[dict[str, str]], today: date) -> int:
+    assert org.id is not None
+    has_members = db.exec(select(func.count()).where(Member.organisation_id == org.id)).one()
+    if has_members or not rows:
+        return 0
+    columns = sorted({key for row in rows for key in row})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    source = io.BytesIO(buffer.getvalue().encode("utf-8"))
+    checked = importing.check(db, org, source, filename="demo.csv", actor=ACTOR, today=today)
+    applied = importing.apply(
+        db,
+        org,
+        checked.id or 0,
+        fingerprint_given=importing.fingerprint(checked),
+        actor=ACTOR,
+        today=today,
+    )
+    return applied.created
+
+
+def seed(engine: Engine, *, members: int = 300, today: date | None = None) -> list[StaffLogin]:
+    """Create (or refresh) the demo and return the staff sign-in details to print."""
+    today = today or date.today()  # noqa: DTZ011 (a calendar date in the server's own zone)
+    rng = random.Random(2026)  # noqa: S311 (demo names, not secrets)
+    logins: list[StaffLogin] = []
+    with Session(engine, expire_on_commit=False) as db:
+        admin, password = _user(db, "admin@example.org", "Platform Administrator", admin=True)
+        logins.append(StaffLogin("(all)", "platform admin", admin.email, password))
+        trust = _organisation(
+            db, "riverside-ft", "Riverside NHS Foundation Trust", OrganisationType.FOUNDATION_TRUST
+        )
+        coop = _organisation(
+            db, "greenfield-coop", "Greenfield Community Co-operative", OrganisationType.COOPERATIVE
+        )
+        _trust_shape(db, trust)
+        _coop_shape(db, coop)
+        _import_members(db, trust, _trust_rows(rng, members, today), today)
+        _import_members(db, coop, _coop_rows(rng, members, today), today)
+        accounts: dict[str, User] = {}
+        for org, email, name, role in (
+            (trust, "secretary@riverside.example.org", "Sam Secretary", Role.SECRETARY),
+            (trust, "governor@riverside.example.org", "Gita Governor", Role.GOVERNOR),
+            (trust, "returning.officer@example.org", "Robin Returning", Role.RETURNING_OFFICER),
+            (coop, "secretary@greenfield.example.org", "Casey Secretary", Role.SECRETARY),
+            (coop, "returning.officer@example.org", "Robin Returning", Role.RETURNING_OFFICER),
+        ):
+            if email not in accounts:
+                accounts[email], password = _user(db, email, name)
+                logins.append(StaffLogin(org.slug, role.label, email, password))
+            _grant(db, org, accounts[email], role, admin)
+    return logins
