@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -109,7 +109,7 @@ class MotionOut(BaseModel):
     opened_at: datetime | None
     poll_opened_at: datetime | None
     closed_at: datetime | None
-    body_on: Any
+    body_on: date | None
     eligible: dict[str, int]
     passed: bool | None = None
 

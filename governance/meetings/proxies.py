@@ -48,6 +48,10 @@ from governance.members.models import Member, MembershipPeriod, MemberStatus
 from governance.organisations.models import Organisation
 
 
+def _same_name(one: str, other: str) -> bool:
+    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
+
+
 @dataclass(frozen=True)
 class Holder:
     """Who is using proxies: a member, the chair, or a named person who is not a member."""
@@ -61,9 +65,7 @@ class Holder:
             return proxy.holder_member_id == self.member_id
         if self.chair:
             return proxy.holder_is_chair
-        return (
-            bool(self.name) and (proxy.holder_name or "").casefold() == (self.name or "").casefold()
-        )
+        return bool(self.name) and _same_name(proxy.holder_name or "", self.name or "")
 
     @property
     def label(self) -> str:
@@ -298,9 +300,7 @@ def revoke(
     return proxy
 
 
-def _choices_known(
-    session: Session, meeting_id: int, holder: Holder, wanted: set[int], mine: set[int]
-) -> None:
+def _choices_known(session: Session, meeting_id: int, wanted: set[int], mine: set[int]) -> None:
     """Refuse choices for proxies the holder does not hold (revoked ones said to be so)."""
     stray = wanted - mine
     if not stray:
@@ -337,7 +337,7 @@ def vote_proxies(
     if Body.MEMBERS not in motion_roll.bodies_of(MotionKind(motion.kind)):
         raise Conflict("no-proxies", "Proxies are used only in members' votes.")
     held = held_by(session, motion.meeting_id, holder)
-    _choices_known(session, motion.meeting_id, holder, set(choices), {p.id for p in held if p.id})
+    _choices_known(session, motion.meeting_id, set(choices), {p.id for p in held if p.id})
     if not held:
         raise Problem(404, "no-proxies", "You hold no proxies for this meeting.")
     cast = 0

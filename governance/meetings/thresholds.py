@@ -21,6 +21,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from governance.meetings.explanation import check_json, percent, weighted_lines
 from governance.meetings.weighting import (
     ClassVotes,
     ClassWeight,
@@ -297,21 +298,9 @@ class Decision:
             "follow_up_at": self.rule.follow_up_at.value
             if self.awaiting and self.rule.follow_up_at
             else None,
-            "checks": [_check_json(c) for c in self.checks],
+            "checks": [check_json(c) for c in self.checks],
             "explanation": list(self.lines),
         }
-
-
-def percent(value: Fraction) -> str:
-    """A fraction as a percentage to two places at most, rounded half up (for printing)."""
-    hundredths = value * 10_000
-    rounded = (hundredths.numerator * 2 + hundredths.denominator) // (2 * hundredths.denominator)
-    whole, part = divmod(rounded, 100)
-    return f"{whole}%" if part == 0 else f"{whole}.{part:02d}".rstrip("0") + "%"
-
-
-def _ratio(value: Fraction | None) -> str | None:
-    return None if value is None else f"{value.numerator}/{value.denominator}"
 
 
 def _needed(requirement: Requirement, base: int) -> int:
@@ -356,56 +345,6 @@ def _count_line(t: Tally) -> str:
     )
 
 
-def _weighted_lines(weighted: WeightedShare) -> list[str]:
-    lines = []
-    for c in weighted.classes:
-        setting = []
-        if c.fixed_share is not None:
-            setting.append(f"fixed share {percent(c.fixed_share)}")
-        if c.cap is not None:
-            setting.append(f"cap {percent(c.cap)}")
-        label = f"{c.name} ({', '.join(setting) or 'one member one vote'})"
-        counts = (
-            f"{c.votes.votes_for} for, {c.votes.against} against, {c.votes.abstain} abstained "
-            f"of {c.votes.eligible}"
-        )
-        if c.share_for is not None:
-            capped = ", held to its cap" if c.capped else ""
-            lines.append(
-                f"{label}: {counts}: {percent(c.share_for)} for within the class; strength "
-                f"{percent(c.strength)}{capped}, so it adds {percent(c.contribution)}."
-            )
-        elif c.withheld:
-            lines.append(
-                f"{label}: {counts}: cast no votes; its strength {percent(c.strength)} stays in "
-                "the total and counts as not for (the constitution withholds a silent class's "
-                "strength)."
-            )
-        else:
-            lines.append(
-                f"{label}: {counts}: cast no votes; its strength is shared among the classes "
-                "that voted, in proportion to theirs."
-            )
-    if weighted.pool_withheld:
-        lines.append(
-            f"The classes without a fixed share cast no votes; their "
-            f"{percent(weighted.pool_withheld)} stays in the total and counts as not for."
-        )
-    if weighted.unassigned:
-        lines.append(
-            f"{percent(weighted.unassigned)} of the strength above the caps could go to no "
-            "uncapped class that voted and is left out."
-        )
-    share = weighted.share_for
-    if share is not None:
-        added = sum((c.contribution for c in weighted.classes), Fraction(0))
-        lines.append(
-            f"Weighted share for: {percent(added)} of a counted strength of "
-            f"{percent(weighted.counted_strength)} = {percent(share)}."
-        )
-    return lines
-
-
 def _tie_lines(
     requirement: Requirement, allowed: bool, casting: bool | None
 ) -> tuple[bool, list[str]]:
@@ -442,7 +381,7 @@ def _check(
                 if t.body is body
             ]
             weighted = weigh(classes, votes, silent)
-            lines += _weighted_lines(weighted)
+            lines += weighted_lines(weighted)
             share = weighted.share_for
         else:
             share = Fraction(totals.votes_for, totals.cast) if totals.cast else None
@@ -583,59 +522,3 @@ def standing(first: Decision, follow_up: Decision | None = None) -> Standing:
             f"a {follow_up.rule.label.lower()} does not follow a {first.rule.label.lower()}"
         )
     return Standing.CONFIRMED if follow_up.passed else Standing.LAPSED
-
-
-def _weighted_json(weighted: WeightedShare) -> dict[str, Any]:
-    return {
-        "mode": weighted.mode.value,
-        "classes": [
-            {
-                "code": c.code,
-                "name": c.name,
-                "fixed_share": _ratio(c.fixed_share),
-                "cap": _ratio(c.cap),
-                "eligible": c.votes.eligible,
-                "for": c.votes.votes_for,
-                "against": c.votes.against,
-                "abstain": c.votes.abstain,
-                "share_for": _ratio(c.share_for),
-                "strength": _ratio(c.strength),
-                "strength_percent": percent(c.strength),
-                "contribution": _ratio(c.contribution),
-                "capped": c.capped,
-                "voted": c.voted,
-                "withheld": c.withheld,
-            }
-            for c in weighted.classes
-        ],
-        "pool_withheld": _ratio(weighted.pool_withheld),
-        "unassigned": _ratio(weighted.unassigned),
-        "counted_strength": _ratio(weighted.counted_strength),
-        "share_for": _ratio(weighted.share_for),
-    }
-
-
-def _check_json(check: Check) -> dict[str, Any]:
-    r, t = check.requirement, check.tally
-    return {
-        "body": r.body.value,
-        "rule": r.describe(),
-        "base": r.base.value,
-        "fraction": _ratio(r.fraction),
-        "strict": r.strict,
-        "min_turnout": _ratio(r.min_turnout),
-        "eligible": t.eligible,
-        "for": t.votes_for,
-        "against": t.against,
-        "abstain": t.abstain,
-        "absent": t.eligible - t.votes_for - t.against - t.abstain,
-        "votes_cast": t.cast,
-        "share_for": _ratio(check.share_for),
-        "share_for_percent": percent(check.share_for) if check.share_for is not None else None,
-        "needed": check.needed,
-        "turnout": _ratio(check.turnout),
-        "tie": check.tie,
-        "casting_vote": check.casting_vote,
-        "met": check.met,
-        "weighted": _weighted_json(check.weighted) if check.weighted else None,
-    }
