@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from governance import __version__
 from governance.settings import Settings, SettingsError
@@ -241,9 +243,7 @@ def scheduler(once: bool) -> None:
     runner.stop()
 
 
-def _session(engine):  # type: ignore[no-untyped-def]
-    from sqlmodel import Session
-
+def _session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 

@@ -79,6 +79,12 @@ def _grant(db: Session, org: Organisation, user: User, role: Role, admin: User) 
     staff.grant_role(db, organisation=org, user=user, role=role, actor=admin)
 
 
+def _area(code: str, name: str, constituency: str, prefixes: str) -> AreaIn:
+    return AreaIn.model_validate(
+        {"code": code, "name": name, "constituency": constituency, "postcode_prefixes": prefixes}
+    )
+
+
 def _trust_shape(db: Session, org: Organisation) -> None:
     if configuration.constituencies(db, org.id or 0):
         return
@@ -91,17 +97,16 @@ def _trust_shape(db: Session, org: Organisation) -> None:
         ("OTHER", "Staff: all other staff", Kind.STAFF_CLASS, "STAFF"),
         ("PATIENT", "Patients and carers", Kind.PATIENT_CARER, None),
     ):
-        configuration.add_constituency(
-            db, org, ConstituencyIn(code=code, name=name, kind=kind, parent=parent), actor=ACTOR
-        )
+        shape = {"code": code, "name": name, "kind": kind, "parent": parent}
+        configuration.add_constituency(db, org, ConstituencyIn.model_validate(shape), actor=ACTOR)
     configuration.save_areas(
         db,
         org,
         [
-            AreaIn(code="E05000001", name="Abbey", constituency="NORTH", postcode_prefixes="RV1"),
-            AreaIn(code="E05000002", name="Bridge", constituency="NORTH", postcode_prefixes="RV2"),
-            AreaIn(code="E05000003", name="Castle", constituency="SOUTH", postcode_prefixes="RV3"),
-            AreaIn(code="E05000004", name="Dale", constituency="SOUTH", postcode_prefixes="RV4"),
+            _area("E05000001", "Abbey", "NORTH", "RV1"),
+            _area("E05000002", "Bridge", "NORTH", "RV2"),
+            _area("E05000003", "Castle", "SOUTH", "RV3"),
+            _area("E05000004", "Dale", "SOUTH", "RV4"),
         ],
         actor=ACTOR,
     )
@@ -118,12 +123,14 @@ def _coop_shape(db: Session, org: Organisation) -> None:
         configuration.add_constituency(
             db,
             org,
-            ConstituencyIn(
-                code=code,
-                name=name,
-                kind=Kind.MEMBER_CLASS,
-                vote_share_percent=share,
-                vote_cap_percent=cap,
+            ConstituencyIn.model_validate(
+                {
+                    "code": code,
+                    "name": name,
+                    "kind": Kind.MEMBER_CLASS,
+                    "vote_share_percent": share,
+                    "vote_cap_percent": cap,
+                }
             ),
             actor=ACTOR,
         )

@@ -107,7 +107,7 @@ def problem_response(
         status_code=status,
         media_type=MediaType.HTML,
         headers=headers,
-    )  # type: ignore[return-value]
+    )
 
 
 def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
@@ -127,7 +127,12 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     headers = dict(exc.headers or {})
     if isinstance(exc, Problem):
         return problem_response(
-            request, status, exc.detail, slug=exc.slug, extra=exc.extra, headers=headers
+            request,
+            status,
+            exc.detail,
+            slug=exc.slug,
+            extra=exc.extra if isinstance(exc.extra, dict) else None,
+            headers=headers,
         )
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc)

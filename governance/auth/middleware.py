@@ -170,7 +170,7 @@ class CSRFMiddleware(AbstractMiddleware):
     scopes = {ScopeType.HTTP}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] in SAFE_METHODS:
+        if scope["type"] != ScopeType.HTTP or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
         identity: Identity = scope["state"]["identity"]
