@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -31,7 +31,28 @@ from governance.security import Keys
 from governance.settings import Settings
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-0123456789"
-PG_URL = os.environ.get("GOVERNANCE_TEST_DATABASE_URL", "")
+BASE_PG_URL = os.environ.get("GOVERNANCE_TEST_DATABASE_URL", "")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_database(url: str) -> str:
+    """With several test processes (pytest-xdist), each gets its own PostgreSQL database."""
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{WORKER}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(BASE_PG_URL)
 CSRF_RE = re.compile(r'name="_csrf" value="([0-9a-f]+)"')
 
 
