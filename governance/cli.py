@@ -296,3 +296,20 @@ def demo(host: str, port: int, members: int, serve: bool) -> None:
         ctx.invoke(
             globals()["serve"], host=host, port=port, workers=1, migrate=False, access_log=True
         )
+
+
+@main.command()
+@click.option("--markdown", "as_markdown", is_flag=True, help="The Markdown API reference.")
+def openapi(as_markdown: bool) -> None:
+    """Print the OpenAPI description (JSON), or the API reference written from it."""
+    import json
+
+    from governance.app import create_app
+    from governance.openapi_docs import markdown
+
+    settings = load_settings().with_(run_scheduler=False)
+    app = create_app(settings)
+    spec = app.openapi_schema.to_schema()
+    click.echo(
+        markdown(spec) if as_markdown else json.dumps(spec, indent=2, sort_keys=True), nl=False
+    )
