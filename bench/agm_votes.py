@@ -5,8 +5,9 @@ Seeds a multi-stakeholder co-op (workers 50%, customers 40%, investors capped at
 with ``--motions`` motions opened for votes in advance (which writes every motion's roll). Starts
 ``governance serve`` on a loopback port and lets ``--clients`` concurrent clients post each
 member's ballot (one request holding their votes on every motion, recorded together) to
-``POST /api/orgs/{slug}/meetings/{id}/ballot``. Prints votes per second; then computes every
-motion's result from the stored votes, and closes each motion through the API (which computes,
+``POST /api/orgs/{slug}/meetings/{id}/ballot``. Prints votes per second (and, for scale, how fast
+the same server answers ``/health`` to the same clients); then computes every motion's result
+from the stored votes, and closes each motion through the API (which computes,
 stores and re-checks the result), printing the times.
 
     python bench/agm_votes.py [--quick] [--members 90000] [--motions 10] [--clients 16]
@@ -33,7 +34,14 @@ from sqlmodel import Session, col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from poll_common import SECRET, Server, machine_info, scratch_database, workdir
+from poll_common import (
+    SECRET,
+    Server,
+    health_crowd,
+    machine_info,
+    scratch_database,
+    workdir,
+)
 
 from governance import audit
 from governance.auth.models import AuthSession
@@ -344,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
         server = Server(url, Path(scratch), args.workers)
         server.start()
         try:
+            health_seconds = 2.0 if args.quick else 10.0
+            done, health_elapsed = asyncio.run(
+                health_crowd(server.base, voters=args.clients, seconds=health_seconds)
+            )
             tally, elapsed = asyncio.run(crowd(server.base, seeded, args.clients))
             compute_seconds, outcomes = compute_all(url, seeded.motion_ids)
             close_seconds, answers = close_all(server.base, seeded)
@@ -357,6 +369,12 @@ def main(argv: list[str] | None = None) -> int:
         f"p50 {tally.percentile(0.5) * 1000:.0f} ms, p99 {tally.percentile(0.99) * 1000:.0f} ms; "
         f"errors {tally.errors + sum(n for s, n in tally.statuses.items() if s != 201)}"
     )
+    health_rate = done / health_elapsed if health_elapsed else 0.0
+    if health_rate:
+        print(
+            f"/health: {health_rate:,.0f} requests/s from the same clients; ballots/s to "
+            f"/health: {accepted / elapsed / health_rate:.2f}"
+        )
     carried = sum(outcomes)
     print(
         f"results: all {len(outcomes)} computed from the stored votes in {compute_seconds:.2f} s "

@@ -7,7 +7,7 @@ a response's text only where its author agreed, and never a name.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -61,8 +61,11 @@ def open_consultation(session: Session, who: Staff, data: ConsultationIn) -> Con
     organisation = who.organisation
     assert organisation.id is not None
     now = utcnow()
-    if data.closes_on <= local_day(organisation, now):
+    today = local_day(organisation, now)
+    if data.closes_on <= today:
         raise Invalid("closes-too-soon", "The closing date must be after today.")
+    if data.closes_on > today + timedelta(days=366):
+        raise Invalid("closes-too-late", "A consultation can run for a year at most.")
     if data.decision_id is not None:
         owned(session, KeyDecision, organisation, data.decision_id)
     chosen = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from governance.accountability import elections_read, meetings_read
@@ -160,7 +160,7 @@ def _attendance(
             OfficeTerm.office == Office.GOVERNOR.value,
             col(OfficeTerm.starts_on) <= last,
             col(OfficeTerm.ends_on) > first,
-            or_(col(OfficeTerm.ended_on).is_(None), and_(col(OfficeTerm.ended_on) > first)),
+            or_(col(OfficeTerm.ended_on).is_(None), col(OfficeTerm.ended_on) > first),
         )
     ).all()
     members = {

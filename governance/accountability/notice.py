@@ -52,10 +52,15 @@ class NoticeRule:
         )
 
     def publish_by_working_day(self, decision_date: date) -> date:
-        """The last working day on or before :meth:`publish_by`."""
-        day = self.publish_by(decision_date)
-        while not self.calendar.is_working_day(day):
-            day -= timedelta(days=1)
+        """The last working day on or before :meth:`publish_by` (that day itself in a year
+        whose bank holidays the calendar does not know)."""
+        latest = self.publish_by(decision_date)
+        day = latest
+        try:
+            while not self.calendar.is_working_day(day):
+                day -= timedelta(days=1)
+        except ValueError:
+            return latest
         return day
 
     def clear_days_given(self, published_on: date, decision_date: date) -> int:

@@ -41,6 +41,7 @@ def _plans_page(db: Session, who: Staff, *, status: int = 200, **context: Any) -
         "Forward plans",
         status=status,
         organisation=who.organisation,
+        who=who,
         plans=service.plans(db, who.organisation),
         **context,
     )
@@ -73,6 +74,7 @@ def _plan_page(
         f"Forward plan {plan.year}",
         status=status,
         organisation=who.organisation,
+        who=who,
         plan=plan,
         decisions=[
             d for d in service.decisions(db, who.organisation) if d.forward_plan_id == plan.id
@@ -145,6 +147,7 @@ def _decisions_page(db: Session, who: Staff, *, status: int = 200, **context: An
         "Key decisions",
         status=status,
         organisation=organisation,
+        who=who,
         rows=[(d, service.assessment(organisation, d, today)) for d in found],
         rule=rule,
         categories=service.categories(organisation),
@@ -187,6 +190,7 @@ def _decision_page(
         decision.title,
         status=status,
         organisation=organisation,
+        who=who,
         decision=decision,
         found=service.assessment(organisation, decision, today),
         rule=service.notice_rule(organisation),

@@ -34,6 +34,7 @@ from governance.accountability.models import (
 )
 from governance.accountability.service import assessment, votes_of
 from governance.db import utcnow
+from governance.meetings.thresholds import RULES, MotionKind
 from governance.members.models import Constituency, Member
 from governance.members.representativeness import shown, suppress
 from governance.organisations.models import Organisation
@@ -171,8 +172,6 @@ UPCOMING = (
 
 
 def _category_label(category: str) -> str:
-    from governance.meetings.thresholds import RULES, MotionKind
-
     try:
         return RULES[MotionKind(category)].label
     except ValueError:
@@ -328,7 +327,7 @@ def consultation_rows(session: Session, organisation: Organisation) -> list[Row]
                     "closes_at": _moment(c.closes_at),
                     "status": consulting.shown_status(c, now).label,
                     "responses": shown(suppress(len(answers))),
-                    "published_responses": texts if len(answers) >= 1 else [],
+                    "published_responses": texts,
                     "council_view": c.council_view or None,
                     "board_regard": c.board_regard or None,
                     "updated": _moment(updated),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -58,6 +59,7 @@ def _register_page(db: Session, who: Staff, *, status: int = 200, **context: Any
         "Governor register",
         status=status,
         organisation=organisation,
+        who=who,
         entries=governors.register(db, organisation, local_day(organisation)),
         cap_years=constitution.governor_term_cap_years,
         prompt_months=constitution.term_end_prompt_months,
@@ -106,6 +108,7 @@ def _board_page(db: Session, who: Staff, *, status: int = 200, **context: Any) -
         "Requests to the board",
         status=status,
         organisation=who.organisation,
+        who=who,
         requests=board_requests.board_requests(db, who.organisation),
         kinds=list(BoardRequestKind),
         form=context.pop("form", {}),
@@ -157,12 +160,15 @@ def board_respond(db: Session, identity: Identity, slug: str, request_id: int, d
 def _statement_page(
     db: Session, who: Staff, year: int, *, status: int = 200, **context: Any
 ) -> Template:
+    if not 2000 <= year <= 2100:
+        raise NotFoundException()
     found = health_data.statement(db, who.organisation, year)
     return page(
         "statement.html",
         f"Annual report {year}",
         status=status,
         organisation=who.organisation,
+        who=who,
         year=year,
         statement=found,
         form=context.pop("form", {}),
@@ -180,8 +186,10 @@ def statement_page(
 @page_post(f"{BASE}/annual-report/{{year:int}}", secretary_only)
 def statement_save(db: Session, identity: Identity, slug: str, year: int, data: Form) -> Any:
     who = staff(db, identity, slug, SECRETARY)
+    if not 2000 <= year <= 2100:
+        raise NotFoundException()
     form, errors = parse_form(StepsIn, fields(data, "representativeness_steps"))
-    if form is not None and 2000 <= year <= 2100:
+    if form is not None:
         service.save_statement(
             db, who.organisation, year, form.representativeness_steps, actor=who.actor
         )

@@ -6,10 +6,14 @@ Public outputs never use these: they are cut to their allow-lists in ``public.py
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from governance.accountability.models import BoardRequestKind, DeclarationKind, RequestKind, Vote
+
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+"""A date a person would type: the service's calendars do not reach far beyond these years."""
 
 
 class Body(BaseModel):
@@ -26,7 +30,7 @@ class PlanIn(Body):
 
 class ViewsIn(Body):
     governors_views: str = Field(min_length=1, max_length=20_000, title="the governors' views")
-    gathered_on: date = Field(title="the date the views were gathered")
+    gathered_on: Day = Field(title="the date the views were gathered")
 
 
 class PlanPublishIn(Body):
@@ -39,7 +43,7 @@ class DecisionIn(Body):
     title: str = Field(min_length=1, max_length=200, title="what is to be decided")
     description: str = Field(default="", max_length=20_000, title="description")
     decision_maker: str = Field(min_length=1, max_length=200, title="who decides")
-    decision_date: date = Field(title="the date of the decision")
+    decision_date: Day = Field(title="the date of the decision")
     papers: str = Field(default="", max_length=5_000, title="the papers")
     category: str = Field(default="other", max_length=60, title="statutory category")
     threshold: str = Field(default="", max_length=500, title="threshold")
@@ -57,7 +61,7 @@ class VoteIn(Body):
 
 
 class TakenIn(Body):
-    taken_on: date = Field(title="the date the decision was taken")
+    taken_on: Day = Field(title="the date the decision was taken")
     outcome: str = Field(min_length=1, max_length=20_000, title="the outcome")
     votes: list[VoteIn] = Field(default_factory=list, max_length=200)
     motion_id: int | None = Field(default=None, ge=1, title="the meeting motion")
@@ -66,7 +70,7 @@ class TakenIn(Body):
 class ConsultationIn(Body):
     title: str = Field(min_length=1, max_length=200, title="title")
     question: str = Field(min_length=1, max_length=20_000, title="the question")
-    closes_on: date = Field(title="the closing date")
+    closes_on: Day = Field(title="the closing date")
     constituencies: list[str] = Field(min_length=1, max_length=100, title="constituencies")
     decision_id: int | None = Field(default=None, ge=1, title="the key decision")
 
@@ -114,13 +118,13 @@ class BoardRequestIn(Body):
     subject: str = Field(min_length=1, max_length=200, title="subject")
     detail: str = Field(default="", max_length=20_000, title="detail")
     directors: str = Field(default="", max_length=300, title="directors")
-    requested_on: date = Field(title="the date of the request")
-    meeting_date: date | None = Field(default=None, title="the meeting date")
+    requested_on: Day = Field(title="the date of the request")
+    meeting_date: Day | None = Field(default=None, title="the meeting date")
 
 
 class BoardResponseIn(Body):
     response: str = Field(min_length=1, max_length=20_000, title="the response")
-    responded_on: date = Field(title="the date of the response")
+    responded_on: Day = Field(title="the date of the response")
 
 
 class GovernorLinkIn(Body):
@@ -132,7 +136,7 @@ class GovernorLinkIn(Body):
 class TrainingIn(Body):
     member: str = Field(min_length=1, max_length=64, title="member number")
     course: str = Field(min_length=1, max_length=200, title="course")
-    completed_on: date = Field(title="the date completed")
+    completed_on: Day = Field(title="the date completed")
 
 
 class DeclarationIn(Body):
@@ -140,7 +144,7 @@ class DeclarationIn(Body):
     office: str = Field(default="governor", pattern="^(governor|director)$", title="office")
     kind: DeclarationKind = Field(title="kind of declaration")
     content: str = Field(default="", max_length=10_000, title="what is declared")
-    declared_on: date = Field(title="the date declared")
+    declared_on: Day = Field(title="the date declared")
 
 
 class StepsIn(Body):

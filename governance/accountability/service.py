@@ -217,6 +217,13 @@ def create_decision(
     """Record an upcoming key decision (a draft until published)."""
     assert organisation.id is not None
     category, threshold = _category(organisation, data)
+    try:
+        notice_rule(organisation).publish_by(data.decision_date)
+    except ValueError:
+        raise Invalid(
+            "date-out-of-range",
+            "Working days cannot be counted for that year yet; choose an earlier date.",
+        ) from None
     plan = None
     if data.forward_plan_year is not None:
         plan = plan_for_year(session, organisation, data.forward_plan_year)

@@ -65,36 +65,38 @@ def _sqlite_datetimes() -> Callable[[datetime | None], str | None]:
 
 
 def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) in one driver ``executemany``."""
+    """Insert ``rows`` (dicts with the same keys): one ``executemany`` on SQLite, ``COPY`` on
+    PostgreSQL (its driver would otherwise make a round trip for each row)."""
     if not rows:
         return
-    connection = session.connection()
-    dialect = connection.dialect
     names = list(rows[0])
     pick = itemgetter(*names)
-    quote = dialect.identifier_preparer.quote
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    # Table and column names come from the model, never from input; values are bound.
-    columns = ", ".join(quote(n) for n in names)
-    markers = ", ".join(marker for _ in names)
-    statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({markers})"  # noqa: S608
-    if dialect.name == "sqlite":
-        converters: list[tuple[int, Callable[[Any], Any]]] = []
-        for position, name in enumerate(names):
-            kind = table.c[name].type
-            if isinstance(kind, UTCDateTime | DateTime):
-                converters.append((position, _sqlite_datetimes()))
-            elif isinstance(kind, Date):
-                converters.append((position, _sqlite_date))
-        values = []
-        for row in rows:
-            cells = list(pick(row))
-            for position, convert in converters:
-                cells[position] = convert(cells[position])
-            values.append(tuple(cells))
-    else:
-        values = [pick(row) for row in rows]
-    connection.exec_driver_sql(statement, values)
+    if session.get_bind().dialect.name == "postgresql":
+        insert_many_raw(session, table.name, names, [pick(row) for row in rows])
+        return
+    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    for position, name in enumerate(names):
+        kind = table.c[name].type
+        if isinstance(kind, UTCDateTime | DateTime):
+            converters.append((position, _sqlite_datetimes()))
+        elif isinstance(kind, Date):
+            converters.append((position, _sqlite_date))
+    values = []
+    for row in rows:
+        cells = list(pick(row))
+        for position, convert in converters:
+            cells[position] = convert(cells[position])
+        values.append(tuple(cells))
+    insert_many_raw(session, table.name, names, values)
+
+
+def _copy(session: Session, table: str, names: Sequence[str], values: Sequence[Any]) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN``, through psycopg, in the session's transaction."""
+    driver: Any = session.connection().connection.dbapi_connection
+    columns = ", ".join(f'"{name}"' for name in names)
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+        for row in values:
+            copy.write_row(row if isinstance(row, tuple) else (row,))
 
 
 def refresh_statistics(session: Session) -> None:
@@ -108,7 +110,12 @@ def refresh_statistics(session: Session) -> None:
 def insert_many_raw(
     session: Session, table: str, names: Sequence[str], values: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Insert rows of plain values (text, numbers) into ``table`` in one driver executemany."""
+    """Insert rows of values already in stored form into ``table`` in one driver
+    ``executemany`` (SQLite) or ``COPY`` (PostgreSQL). Table and column names come from the
+    code, never from input."""
+    if session.get_bind().dialect.name == "postgresql":
+        _copy(session, table, names, values)
+        return
     connection = session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     columns = ", ".join(names)

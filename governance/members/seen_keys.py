@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Select, literal_column, select, text
+from sqlalchemy import ColumnElement, literal_column, select, text
 from sqlmodel import Session
 
 from governance.members import bulk
@@ -46,8 +46,9 @@ class SeenKeys:
         self._batch = {}
         if wanted:
             key: ColumnElement[str] = literal_column("key")
-            query: Select[tuple[str, int]] = (
-                select(key, literal_column("row_number"))
+            number: ColumnElement[int] = literal_column("row_number")
+            query = (
+                select(key, number)
                 .select_from(text(TABLE))
                 .where(bulk.one_of(self.session, key, wanted))
             )

@@ -9,7 +9,7 @@ import pytest
 from litestar.exceptions import NotFoundException
 from sqlmodel import Session
 
-from governance.accountability import service
+from governance.accountability import public, service
 from governance.accountability.models import DecisionStatus, KeyDecision
 from governance.accountability.notice import NoticeStatus
 from governance.accountability.schemas import (
@@ -23,8 +23,9 @@ from governance.accountability.schemas import (
 )
 from governance.db import utcnow
 from governance.errors import Conflict, Invalid
+from governance.meetings import hooks
 from governance.meetings.models import Meeting
-from governance.meetings.motion_models import Motion
+from governance.meetings.motion_models import Motion, MotionResult
 from governance.organisations.constitution import OrganisationType
 from tests.accountability.support import local, set_clock, trust
 from tests.factories import audit_actions, make_org
@@ -221,3 +222,46 @@ def test_a_forward_plan_needs_the_governors_views_before_publication(db: Session
     assert linked.forward_plan_id == plan.id
     with pytest.raises(Invalid):
         decision(db, org, forward_plan_year=2031)
+
+
+def test_the_public_decision_links_the_motion_result(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = trust(db)
+    now = utcnow()
+    meeting = Meeting(
+        organisation_id=org.id or 0,
+        kind="council_of_governors",
+        title="Council",
+        starts_at=now - timedelta(days=1),
+        ends_at=now - timedelta(hours=20),
+        status="closed",
+    )
+    db.add(meeting)
+    db.commit()
+    motion = Motion(
+        organisation_id=org.id or 0,
+        meeting_id=meeting.id or 0,
+        kind="significant_transaction",
+        title="Approve the transaction",
+        text="...",
+        status="closed",
+    )
+    db.add(motion)
+    db.commit()
+    db.add(MotionResult(motion_id=motion.id or 0, passed=True, computed_by="test"))
+    db.commit()
+    path = f"/o/{org.slug}/motions/{motion.id}/result"
+    listed = [hooks.ResultLink(title="Approve the transaction", outcome="Carried", path=path)]
+    monkeypatch.setattr(hooks, "_result_listers", [lambda _session, _meeting: listed])
+    found = decision(db, org, day=now.date(), category="significant_transaction")
+    service.take_decision(
+        db,
+        org,
+        found,
+        TakenIn(taken_on=now.date(), outcome="Approved", motion_id=motion.id),
+        actor="u",
+    )
+    (row,) = public.decision_rows(db, org)
+    assert row["motion_link"] == path and row["motion_passed"] is True
+    assert row["threshold"] == "more than half of governors voting"

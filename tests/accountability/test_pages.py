@@ -82,6 +82,12 @@ def test_roles_see_their_pages_and_other_organisations_see_nothing(
         assert governor_client.get(base + path).status_code == 200, path
     for path in ["/plans", "/decisions", "/governors", "/annual-report/2025"]:
         assert governor_client.get(base + path).status_code == 404, path
+    director = make_user(db, "dir@example.org", roles={org.slug: [Role.DIRECTOR]})
+    director_client = signed_in_client(make_client, director)
+    dashboard = director_client.get(base)
+    assert dashboard.status_code == 200 and "/accountability/requests" not in dashboard.text
+    assert director_client.get(f"{base}/consultations").status_code == 200
+    assert director_client.get(f"{base}/requests").status_code == 404
     outsider = make_user(db, "out@example.org", roles={other.slug: [Role.GOVERNOR]})
     outsider_client = signed_in_client(make_client, outsider)
     for path in STAFF_PAGES:
@@ -136,13 +142,14 @@ def test_a_member_responds_to_a_consultation_through_the_pages(
     assert gov_user is not None
     north = member_in(db, org, "NORTH", first="Nia", last="North", email="nia@example.org")
     south = member_in(db, org, "SOUTH", first="Sid", last="South", email="sid@example.org")
+    set_clock(local(date(2025, 5, 1)))
     staff = signed_in_client(make_client, gov_user)
     opened = staff.form(
         f"/o/{org.slug}/accountability/consultations",
         {
             "title": "Saturday opening",
             "question": "Should we?",
-            "closes_on": "2099-01-31",
+            "closes_on": "2025-05-31",
             "constituencies": "NORTH",
             "decision_id": "",
         },

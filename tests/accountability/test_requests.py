@@ -197,3 +197,13 @@ def test_members_withdraw_their_own_requests(db: Session) -> None:
         update_requests.withdraw(db, s["org"], other, request)
     update_requests.withdraw(db, s["org"], s["asker"], request)
     assert request.status == RequestStatus.WITHDRAWN
+
+
+def test_the_accountability_jobs_are_registered() -> None:
+    from governance.scheduler import load_jobs
+
+    assert {
+        "accountability.chase_requests",
+        "accountability.term_end_prompts",
+        "accountability.missed_reports",
+    } <= set(load_jobs())

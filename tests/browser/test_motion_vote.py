@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlmodel import select
 
+from governance.auth import sessions
+from governance.auth.middleware import SESSION_COOKIE
+from governance.auth.models import RoleAssignment, User
 from governance.db import utcnow
 from governance.meetings import motions
 from governance.meetings.kinds import MeetingKind, MeetingStatus
@@ -16,8 +21,9 @@ from governance.meetings.models import Meeting
 from governance.meetings.motion_schemas import MotionIn
 from governance.meetings.thresholds import MotionKind
 from governance.members.models import Constituency, Member, MembershipPeriod
-from governance.organisations.constitution import OrganisationType, default_constitution
+from governance.organisations.constitution import OrganisationType, Role, default_constitution
 from governance.organisations.models import Organisation
+from governance.security import Keys
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import TIMEOUT_MS, LiveServer
 
@@ -163,3 +169,115 @@ def test_a_member_votes_on_a_phone_with_the_keyboard(
         fits_the_screen(page)
     finally:
         context.close()
+
+
+def signed_in(
+    browser: Browser,
+    server: LiveServer,
+    *,
+    member_id: int | None = None,
+    user_id: int | None = None,
+    **options: Any,
+) -> Page:
+    """A browser context already signed in (a session issued directly; the emailed link and the
+    staff sign-in have tests of their own)."""
+    with server.session() as db:
+        member = db.get(Member, member_id) if member_id else None
+        user = db.get(User, user_id) if user_id else None
+        token = sessions.issue(
+            db, Keys(server.settings.secret_key), server.settings, member=member, user=user
+        )
+        db.commit()
+    context = browser.new_context(base_url=server.url, locale="en-GB", **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server.url}])
+    return context.new_page()
+
+
+def test_proxy_and_console_pages_pass_axe(browser: Browser, live_server: LiveServer) -> None:
+    slug, meeting_id, motion_id = seed(live_server)
+    with live_server.session() as db:
+        org = db.exec(select(Organisation).where(Organisation.slug == slug)).one()
+        mo = db.exec(select(Member).where(Member.reference == "M1")).one()
+        holder = Member(
+            organisation_id=org.id or 0,
+            reference="M2",
+            first_name="Hal",
+            last_name="Holder",
+            email="hal@example.org",
+        )
+        secretary = User(
+            email="sec@example.org", name="Sam Secretary", password_hash="!", totp_enabled=True
+        )
+        db.add_all([holder, secretary])
+        db.commit()
+        db.add(
+            RoleAssignment(
+                user_id=secretary.id or 0, organisation_id=org.id or 0, role=Role.SECRETARY
+            )
+        )
+        db.commit()
+        ids = (mo.id or 0, holder.id or 0, secretary.id or 0)
+
+    phone = signed_in(
+        browser, live_server, member_id=ids[0], viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    try:
+        phone.goto(f"/o/{slug}/meetings/{meeting_id}/proxy")
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Your proxy")
+        assert_accessible(phone)
+        fits_the_screen(phone)
+        # Tab reaches the group of radio buttons at its first; the arrow keys move within it.
+        tab_to(phone, "#holder-chair")
+        phone.keyboard.press("ArrowDown")
+        expect(phone.locator("#holder-member")).to_be_checked()
+        tab_to(phone, "#holder_reference")
+        phone.keyboard.type("M2")
+        phone.keyboard.press("Tab")
+        phone.keyboard.type("Holder")
+        tab_to(phone, "button >> text=Appoint my proxy")
+        phone.keyboard.press("Enter")
+        expect(phone.locator(".notice-success")).to_contain_text("Your proxy has been appointed")
+        assert_accessible(phone)
+        fits_the_screen(phone)
+    finally:
+        phone.context.close()
+
+    desk = signed_in(browser, live_server, user_id=ids[2])
+    try:
+        desk.goto(f"/o/{slug}/meetings/{meeting_id}/motions")
+        expect(desk.get_by_role("heading", level=1)).to_contain_text("Motions")
+        assert_accessible(desk)
+        desk.goto(f"/o/{slug}/motions/{motion_id}/manage")
+        assert_accessible(desk)
+        with live_server.session() as db:
+            agm = db.get(Meeting, meeting_id)
+            assert agm is not None
+            agm.status = MeetingStatus.OPEN.value
+            agm.starts_at = utcnow() - timedelta(minutes=5)
+            agm.ends_at = utcnow() + timedelta(hours=2)
+            db.add(agm)
+            db.commit()
+        tab_to(desk, "button >> text=Open the poll in the meeting")
+        desk.keyboard.press("Enter")
+        expect(desk.locator(".notice-success")).to_contain_text("The poll is open")
+        assert_accessible(desk)
+    finally:
+        desk.context.close()
+
+    holding = signed_in(
+        browser, live_server, member_id=ids[1], viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    try:
+        holding.goto(f"/o/{slug}/motions/{motion_id}/proxies")
+        expect(holding.locator("table")).to_contain_text("Mo Member")
+        assert_accessible(holding)
+        fits_the_screen(holding)
+        tab_to(holding, "#choice")
+        holding.keyboard.press("Space")
+        tab_to(holding, "button >> text=Cast the proxy votes")
+        holding.keyboard.press("Enter")
+        expect(holding.locator(".notice-success")).to_contain_text("1 proxy vote(s) recorded")
+        assert_accessible(holding)
+    finally:
+        holding.context.close()

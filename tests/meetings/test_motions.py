@@ -3,14 +3,18 @@ with a stored result that the stored votes reproduce, and the refusals that reco
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from governance.errors import Problem
+from governance.meetings import motion_votes
 from governance.meetings.kinds import MeetingKind, MeetingStatus
-from governance.meetings.motion_models import MotionVoter, NamedVote, SecretVote
+from governance.meetings.motion_models import Choice, Motion, MotionVoter, NamedVote, SecretVote
+from governance.members.models import Member
 from governance.members.offices import Office
 from tests.factories import audit_actions
 from tests.meetings.motion_support import (  # noqa: F401
@@ -388,3 +392,29 @@ def test_a_tie_fails_unless_the_chair_has_and_gives_a_casting_vote(
         )
         assert twice.status_code == 409
         assert "motion.casting_vote_given" in audit_actions(db)
+
+
+def test_racing_votes_by_one_member_count_once(db: Session, make_client: Any, engine: Any) -> None:
+    org = plain_coop(db)
+    (member,) = add_members(db, org, "MEMBERS", 1)
+    agm = meeting(db, org, MeetingKind.COOP_AGM)
+    staff = secretary_client(make_client, db, org)
+    motion = create(staff, org, agm.id)
+    open_advance(staff, org, motion["id"])
+
+    def attempt(choice: str) -> str:
+        with Session(engine, expire_on_commit=False) as session:
+            found = session.get(Motion, motion["id"])
+            voter = session.get(Member, member.id)
+            assert found is not None and voter is not None
+            try:
+                motion_votes.vote(session, found, voter, Choice(choice))
+            except Problem as refused:
+                return refused.slug
+            return "recorded"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(attempt, ["for", "against"] * 6))
+    assert outcomes.count("recorded") == 1
+    assert set(outcomes) == {"recorded", "already-voted"}
+    assert votes_stored(db) == 1
