@@ -106,7 +106,9 @@ def huge_id_cases(operation: Any) -> st.SearchStrategy[Any] | None:
     fails with an overflow instead of answering 404 or 400.
     """
     parameters = {p.name: p.definition.get("schema", {}) for p in operation.path_parameters}
-    huge = {name: 2**64 for name, schema in parameters.items() if schema.get("type") == "integer"}
+    huge: dict[str, object] = {
+        name: 2**64 for name, schema in parameters.items() if schema.get("type") == "integer"
+    }
     if not huge:
         return None
     if "slug" in parameters:

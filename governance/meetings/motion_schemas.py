@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from governance.meetings.motion_models import Choice
 from governance.meetings.thresholds import Body as VotingBody
 from governance.meetings.thresholds import MotionKind
-from governance.web.forms import Strict
+from governance.web.forms import MAX_ID, Strict
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class MotionIn(Strict):
@@ -18,9 +20,9 @@ class MotionIn(Strict):
     title: str = Field(min_length=1, max_length=300, title="the title")
     text: str = Field(min_length=1, max_length=20_000, title="the text of the motion")
     secret: bool = Field(default=True, title="whether the vote is secret")
-    agenda_item_id: int | None = Field(default=None, ge=1, title="the agenda item")
-    follows_motion_id: int | None = Field(
-        default=None, ge=1, title="the motion this vote confirms or approves"
+    agenda_item_id: Id | None = Field(default=None, title="the agenda item")
+    follows_motion_id: Id | None = Field(
+        default=None, title="the motion this vote confirms or approves"
     )
     advance_closes_at: AwareDatetime | None = Field(
         default=None, title="when voting in advance closes"
@@ -43,7 +45,7 @@ class VoteIn(Strict):
 
 
 class BallotLine(Strict):
-    motion_id: int = Field(ge=1)
+    motion_id: Id
     choice: Choice
 
 
@@ -81,7 +83,7 @@ class ProxyIn(Strict):
     holder_reference: str | None = Field(default=None, max_length=64, title="their member number")
     holder_last_name: str | None = Field(default=None, max_length=100, title="their surname")
     holder_name: str | None = Field(default=None, max_length=200, title="their name")
-    directions: dict[int, Choice] = Field(default_factory=dict, max_length=100)
+    directions: dict[Id, Choice] = Field(default_factory=dict, max_length=100)
 
 
 class ProxyVotesIn(Strict):
@@ -90,7 +92,7 @@ class ProxyVotesIn(Strict):
     per proxy id."""
 
     choice: Choice | None = None
-    choices: dict[int, Choice] = Field(default_factory=dict, max_length=1000)
+    choices: dict[Id, Choice] = Field(default_factory=dict, max_length=1000)
     holder_name: str | None = Field(default=None, max_length=200)  # staff: a named person's
 
 
