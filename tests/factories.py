@@ -123,14 +123,16 @@ def make_member(
 
 
 def totp_code(db: Session, user: User, *, now: datetime | None = None) -> str:
-    """A code the app will accept now: the earliest step in the window not yet used."""
+    """A code the app will accept now, for a step in the window not yet used."""
     fresh = db.get(User, user.id, populate_existing=True)
     assert fresh is not None and fresh.totp_secret_enc
     secret = KEYS.unseal(fresh.totp_secret_enc, "totp")
     current = totp.time_step(now or utcnow())
     last = fresh.totp_last_step if fresh.totp_last_step is not None else -1
     db.commit()  # end the read: on SQLite every transaction holds the write lock
-    for step in range(current - totp.WINDOW, current + totp.WINDOW + 1):
+    # The current step first, then the next: a code for an earlier step would fall out of the
+    # window if the clock crossed a step boundary before the app checked it.
+    for step in (current, *range(current + 1, current + totp.WINDOW + 1), current - 1):
         if step > last:
             return totp.code_at(secret, step)
     raise AssertionError("every code in the window has been used; wait for the next step")
