@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size)
     keys = Keys(settings.secret_key)
     audit.configure(settings.secret_key)
     scheduler = Scheduler(engine, settings)

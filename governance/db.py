@@ -77,8 +77,14 @@ class JSONDoc(TypeDecorator[Any]):
         return json.loads(json.dumps(value, sort_keys=True, default=str))
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
-    """An engine with the options each backend needs."""
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 20) -> Engine:
+    """An engine with the options each backend needs.
+
+    PostgreSQL: a fixed pool of ``pool_size`` connections, kept open. No overflow: a connection
+    opened beyond the pool is closed again when returned, and under load that means a new
+    server process for nearly every request. A request that finds the pool busy waits for a
+    connection (up to 30 s) instead.
+    """
     if url.startswith("sqlite"):
         memory = url in {"sqlite://", "sqlite:///:memory:"}
         engine = create_engine(
@@ -91,7 +97,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=30,
     )
 
 

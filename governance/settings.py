@@ -60,6 +60,7 @@ class Settings:
     scheduler_interval_seconds: int = 30
     session_hours: int = 12
     log_level: str = "INFO"
+    db_pool_size: int = 20
 
     @property
     def production(self) -> bool:
@@ -116,6 +117,7 @@ class Settings:
             run_scheduler=_bool("RUN_SCHEDULER", get("RUN_SCHEDULER"), True),
             scheduler_interval_seconds=_int("SCHEDULER_INTERVAL", get("SCHEDULER_INTERVAL"), 30),
             session_hours=_int("SESSION_HOURS", get("SESSION_HOURS"), 12),
+            db_pool_size=_int("DB_POOL_SIZE", get("DB_POOL_SIZE"), 20),
             log_level=get("LOG_LEVEL", "INFO").upper(),
         )
         return settings.checked()

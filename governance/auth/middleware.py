@@ -134,9 +134,13 @@ class SessionMiddleware(AbstractMiddleware):
         cookies = _cookies(scope)
         authorization = _header(scope, b"authorization") or ""
         bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
-        identity = await anyio.to_thread.run_sync(
-            load_identity, app.state.engine, keys, cookies.get(SESSION_COOKIE), bearer
-        )
+        session_token = cookies.get(SESSION_COOKIE)
+        if session_token or bearer:
+            identity = await anyio.to_thread.run_sync(
+                load_identity, app.state.engine, keys, session_token, bearer
+            )
+        else:  # nothing to look up: spare the thread hop (voters on the poll, the public)
+            identity = Identity()
         csrf_cookie = cookies.get(CSRF_COOKIE)
         issue_cookie = not csrf_cookie or len(csrf_cookie) < 32
         if issue_cookie:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -269,6 +269,7 @@ def cast(
             col(Voter.code_hmac) == voter.code_hmac,
         )
         .values(status=VoterStatus.VOTED, channel=channel.value, voted_on=now.date())
+        .execution_options(synchronize_session=False)
     )
     if flipped.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
@@ -325,8 +326,9 @@ def _add_ballot(
     late: bool = False,
 ) -> None:
     ballot_id = secrets.token_hex(16)
-    session.add(
-        Ballot(
+    # A plain INSERT rather than the ORM's unit of work: every vote comes through here.
+    session.execute(
+        insert(Ballot).values(
             id=ballot_id,
             election_id=election_id,
             choices=choices,

@@ -37,10 +37,19 @@ SQLITE_CACHE_KIB = 64 * 1024
 
 
 def prepare(session: Session) -> None:
-    """Give this connection a larger page cache for the load (SQLite only; this connection
-    only, and SQLite file connections are not pooled)."""
-    if session.get_bind().dialect.name == "sqlite":
+    """Ready this connection for a load in the current transaction.
+
+    SQLite: a larger page cache (this connection only; SQLite file connections are not
+    pooled). PostgreSQL: plan every statement afresh until the transaction ends. The driver
+    prepares a statement it has run five times, and the server may then keep one generic plan
+    for it, made while the table was still small; a lookup by reference would then scan the
+    whole growing table once a batch, so a large load into an empty register took hours.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         session.execute(text(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}"))
+    elif dialect == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _sqlite_date(value: date | None) -> str | None:

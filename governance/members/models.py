@@ -140,18 +140,21 @@ class Member(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("organisation_id", "reference"),
         Index("ix_member_organisation_id_email", "organisation_id", "email"),
-        # Surname and first-name searches read these in the order they list results.
+        # Surname and first-name searches read these in exactly the order they list results
+        # (id last, so a page of 50 needs no sort however many share a name).
         Index(
-            "ix_member_organisation_id_last_name_key_first_name_key",
+            "ix_member_organisation_id_last_name_key_first_name_key_id",
             "organisation_id",
             "last_name_key",
             "first_name_key",
+            "id",
         ),
         Index(
-            "ix_member_organisation_id_first_name_key_last_name_key",
+            "ix_member_organisation_id_first_name_key_last_name_key_id",
             "organisation_id",
             "first_name_key",
             "last_name_key",
+            "id",
         ),
         Index("ix_member_organisation_id_postcode_key", "organisation_id", "postcode_key"),
     )

@@ -180,8 +180,8 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_member_email'))
         batch_op.drop_index(batch_op.f('ix_member_organisation_id'))
         batch_op.create_index('ix_member_organisation_id_email', ['organisation_id', 'email'], unique=False)
-        batch_op.create_index('ix_member_organisation_id_first_name_key_last_name_key', ['organisation_id', 'first_name_key', 'last_name_key'], unique=False)
-        batch_op.create_index('ix_member_organisation_id_last_name_key_first_name_key', ['organisation_id', 'last_name_key', 'first_name_key'], unique=False)
+        batch_op.create_index('ix_member_organisation_id_first_name_key_last_name_key_id', ['organisation_id', 'first_name_key', 'last_name_key', 'id'], unique=False)
+        batch_op.create_index('ix_member_organisation_id_last_name_key_first_name_key_id', ['organisation_id', 'last_name_key', 'first_name_key', 'id'], unique=False)
         batch_op.create_index('ix_member_organisation_id_postcode_key', ['organisation_id', 'postcode_key'], unique=False)
 
     # ### end Alembic commands ###
@@ -214,8 +214,8 @@ def downgrade() -> None:
         if not sqlite:  # on SQLite the constraint goes with its column (added inline, unnamed)
             batch_op.drop_constraint(batch_op.f('fk_member_area_id_electoral_area'), type_='foreignkey')
         batch_op.drop_index('ix_member_organisation_id_postcode_key')
-        batch_op.drop_index('ix_member_organisation_id_last_name_key_first_name_key')
-        batch_op.drop_index('ix_member_organisation_id_first_name_key_last_name_key')
+        batch_op.drop_index('ix_member_organisation_id_last_name_key_first_name_key_id')
+        batch_op.drop_index('ix_member_organisation_id_first_name_key_last_name_key_id')
         batch_op.drop_index('ix_member_organisation_id_email')
         batch_op.create_index(batch_op.f('ix_member_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_member_email'), ['email'], unique=False)
