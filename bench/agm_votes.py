@@ -10,8 +10,13 @@ the same server answers ``/health`` to the same clients); then computes every mo
 from the stored votes, and closes each motion through the API (which computes,
 stores and re-checks the result), printing the times.
 
+``--through-api N`` sends only the first N members' ballots through HTTP (the votes/s figure is
+theirs) and records the rest in this process through ``motion_votes.record_all``, the code
+behind the endpoint, so that the results are still computed over every member's votes.
+
     python bench/agm_votes.py [--quick] [--members 90000] [--motions 10] [--clients 16]
                               [--database-url postgresql+psycopg://...] [--workers 2]
+                              [--through-api N]
 
 A PostgreSQL database given here is emptied first: use a scratch one.
 """
@@ -46,10 +51,10 @@ from poll_common import (
 from governance import audit
 from governance.auth.models import AuthSession
 from governance.db import make_engine
-from governance.meetings import motions, results
+from governance.meetings import motion_votes, motions, results
 from governance.meetings.kinds import MeetingKind, MeetingStatus
 from governance.meetings.models import Meeting
-from governance.meetings.motion_models import Motion
+from governance.meetings.motion_models import Choice, Motion, VoteChannel
 from governance.meetings.motion_schemas import MotionIn
 from governance.meetings.thresholds import MotionKind
 from governance.members.models import Constituency, Member, MembershipPeriod
@@ -78,6 +83,7 @@ class Seeded:
     meeting_id: int
     motion_ids: list[int]
     tokens: list[str]
+    member_ids: list[int]
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -215,7 +221,7 @@ def seed(url: str, members: int, motion_count: int) -> Seeded:
             motion_ids.append(motion.id)
         seconds["rolls"] = time.perf_counter() - started
     engine.dispose()
-    return Seeded(url, agm.id, motion_ids, tokens, seconds)
+    return Seeded(url, agm.id, motion_ids, tokens, member_ids, seconds)
 
 
 @dataclass
@@ -238,12 +244,12 @@ def choice(member: int, motion: int) -> str:
     return "for" if draw < 0.08 + lean * 0.92 else "against"
 
 
-async def crowd(base: str, seeded: Seeded, clients: int) -> tuple[Tally, float]:
-    """``clients`` concurrent clients post one ballot per member until every member has voted."""
+async def crowd(base: str, seeded: Seeded, clients: int, count: int) -> tuple[Tally, float]:
+    """``clients`` concurrent clients post one ballot for each of the first ``count`` members."""
     tally = Tally()
     header = Keys(SECRET).csrf_token(CSRF_COOKIE)
     path = f"/api/orgs/{SLUG}/meetings/{seeded.meeting_id}/ballot"
-    queue = iter(enumerate(seeded.tokens))
+    queue = iter(enumerate(seeded.tokens[:count]))
 
     async def one_client() -> None:
         async with httpx.AsyncClient(
@@ -276,6 +282,29 @@ async def crowd(base: str, seeded: Seeded, clients: int) -> tuple[Tally, float]:
     return tally, time.perf_counter() - started
 
 
+def vote_directly(seeded: Seeded, start: int) -> float:
+    """The members from ``start`` on vote in this process, through the service's own
+    ``record_all`` (the code behind the API), a thousand members a transaction. Fills the
+    store for the results at full scale when only a sample votes through HTTP."""
+    engine = make_engine(seeded.url)
+    started = time.perf_counter()
+    with Session(engine, expire_on_commit=False) as db:
+        found = [db.get(Motion, i) for i in seeded.motion_ids]
+        now = datetime.now(UTC)
+        for number, member_id in enumerate(seeded.member_ids[start:], start=start):
+            ballots = [
+                motion_votes.Ballot(m, Choice(choice(number, i)), VoteChannel.ONLINE)
+                for i, m in enumerate(found)
+                if m is not None
+            ]
+            motion_votes.record_all(db, member_id, ballots, now=now)
+            if number % 1000 == 999:
+                db.commit()
+        db.commit()
+    engine.dispose()
+    return time.perf_counter() - started
+
+
 def compute_all(url: str, motion_ids: list[int]) -> tuple[float, list[bool]]:
     """Every result computed from the stored votes, in this process; the time and outcomes."""
     engine = make_engine(url)
@@ -300,6 +329,7 @@ def close_all(base: str, seeded: Seeded) -> tuple[float, list[dict[str, Any]]]:
         db.add(user)
         db.flush()
         organisation = db.exec(select(Organisation).where(Organisation.slug == SLUG)).one()
+        assert user.id is not None and organisation.id is not None
         db.add(
             RoleAssignment(user_id=user.id, organisation_id=organisation.id, role=Role.SECRETARY)
         )
@@ -327,8 +357,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument("--database-url", default="", help="PostgreSQL (emptied); else SQLite")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--through-api",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only the first N members vote through the API (votes/s is measured on them); "
+        "the rest vote in this process through the same service code, for the results",
+    )
     args = parser.parse_args(argv)
     args.members = args.members or (600 if args.quick else 90_000)
+    args.through_api = min(args.through_api or args.members, args.members)
     if args.workers is None:
         args.workers = 2 if args.database_url else 1
     return args
@@ -356,7 +395,10 @@ def main(argv: list[str] | None = None) -> int:
             done, health_elapsed = asyncio.run(
                 health_crowd(server.base, voters=args.clients, seconds=health_seconds)
             )
-            tally, elapsed = asyncio.run(crowd(server.base, seeded, args.clients))
+            tally, elapsed = asyncio.run(crowd(server.base, seeded, args.clients, args.through_api))
+            direct_seconds = (
+                vote_directly(seeded, args.through_api) if args.through_api < args.members else 0.0
+            )
             compute_seconds, outcomes = compute_all(url, seeded.motion_ids)
             close_seconds, answers = close_all(server.base, seeded)
         finally:
@@ -375,6 +417,12 @@ def main(argv: list[str] | None = None) -> int:
             f"/health: {health_rate:,.0f} requests/s from the same clients; ballots/s to "
             f"/health: {accepted / elapsed / health_rate:.2f}"
         )
+    if direct_seconds:
+        rest = args.members - args.through_api
+        print(
+            f"the other {rest:,} members voted in-process through record_all in "
+            f"{direct_seconds:.1f} s ({rest * args.motions / direct_seconds:,.0f} votes/s)"
+        )
     carried = sum(outcomes)
     print(
         f"results: all {len(outcomes)} computed from the stored votes in {compute_seconds:.2f} s "
@@ -388,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
         sum(c["for"] + c["against"] + c["abstain"] for c in a["decision"]["checks"])
         for a in answers
     ]
-    if any(n != accepted for n in counted) or not all(a["reproducible"] for a in answers):
+    voters = accepted + args.members - args.through_api
+    if any(n != voters for n in counted) or not all(a["reproducible"] for a in answers):
         print("MISMATCH: every accepted ballot should be counted once in every result")
         return 1
     if [a["passed"] for a in answers] != outcomes:

@@ -57,7 +57,6 @@ class Settings:
     smtp_ssl: bool = False
     mail_from: str = "governance@localhost"
     run_scheduler: bool = True
-    scheduler_interval_seconds: int = 30
     session_hours: int = 12
     log_level: str = "INFO"
     db_pool_size: int = 20
@@ -115,7 +114,6 @@ class Settings:
             smtp_ssl=_bool("SMTP_SSL", get("SMTP_SSL"), False),
             mail_from=get("MAIL_FROM", "governance@localhost"),
             run_scheduler=_bool("RUN_SCHEDULER", get("RUN_SCHEDULER"), True),
-            scheduler_interval_seconds=_int("SCHEDULER_INTERVAL", get("SCHEDULER_INTERVAL"), 30),
             session_hours=_int("SESSION_HOURS", get("SESSION_HOURS"), 12),
             db_pool_size=_int("DB_POOL_SIZE", get("DB_POOL_SIZE"), 20),
             log_level=get("LOG_LEVEL", "INFO").upper(),
@@ -130,6 +128,10 @@ class Settings:
             raise SettingsError(
                 f"GOVERNANCE_TIME_ZONE {self.time_zone!r} is not a time zone"
             ) from None
+        if self.db_pool_size < 1:
+            raise SettingsError(
+                f"GOVERNANCE_DB_POOL_SIZE must be at least 1, got {self.db_pool_size}"
+            )
         if self.production:
             if len(self.secret_key) < 32:
                 raise SettingsError(

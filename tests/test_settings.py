@@ -50,7 +50,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         GOVERNANCE_SMTP_SSL="yes",
         GOVERNANCE_MAIL_FROM="elections@example.org",
         GOVERNANCE_RUN_SCHEDULER="0",
-        GOVERNANCE_SCHEDULER_INTERVAL="10",
+        GOVERNANCE_DB_POOL_SIZE="35",
         GOVERNANCE_SESSION_HOURS="8",
         GOVERNANCE_LOG_LEVEL="debug",
     )
@@ -62,7 +62,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
     assert (settings.smtp_starttls, settings.smtp_ssl) == (False, True)
     assert settings.mail_from == "elections@example.org"
     assert settings.run_scheduler is False
-    assert settings.scheduler_interval_seconds == 10
+    assert settings.db_pool_size == 35
     assert settings.session_hours == 8
     assert settings.log_level == "DEBUG"
 
@@ -149,7 +149,8 @@ def test_an_explicit_key_wins_over_the_file(tmp_path: Path) -> None:
         ("GOVERNANCE_ENV", "staging", "GOVERNANCE_ENV must be one of development, test, prod"),
         ("GOVERNANCE_SMTP_PORT", "twenty-five", "GOVERNANCE_SMTP_PORT must be a whole number"),
         ("GOVERNANCE_SESSION_HOURS", "1.5", "GOVERNANCE_SESSION_HOURS must be a whole number"),
-        ("GOVERNANCE_SCHEDULER_INTERVAL", "soon", "GOVERNANCE_SCHEDULER_INTERVAL must be a whole"),
+        ("GOVERNANCE_DB_POOL_SIZE", "lots", "GOVERNANCE_DB_POOL_SIZE must be a whole number"),
+        ("GOVERNANCE_DB_POOL_SIZE", "0", "GOVERNANCE_DB_POOL_SIZE must be at least 1"),
         ("GOVERNANCE_SMTP_STARTTLS", "maybe", "GOVERNANCE_SMTP_STARTTLS must be true or false"),
         ("GOVERNANCE_SMTP_SSL", "2", "GOVERNANCE_SMTP_SSL must be true or false"),
         ("GOVERNANCE_RUN_SCHEDULER", "sometimes", "GOVERNANCE_RUN_SCHEDULER must be true or false"),

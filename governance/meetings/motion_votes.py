@@ -17,9 +17,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import update
+from sqlalchemy import insert, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from governance.db import utcnow
@@ -77,29 +79,40 @@ class Ballot:
     channel: VoteChannel
 
 
-def _vote_row(
-    ballot: Ballot, row: MotionVoter, *, proxy_id: int | None, now: datetime
-) -> SecretVote | NamedVote:
+class _RollRow(NamedTuple):
+    id: int
+    motion_id: int
+    member_id: int
+    body: str
+    class_id: int | None
+    status: str
+    channel: str | None
+
+
+def _vote_values(
+    ballot: Ballot, row: _RollRow, *, proxy_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """The stored form of one vote: anonymous for a secret motion, named otherwise."""
     motion = ballot.motion
     assert motion.id is not None
     if motion.secret:
-        return SecretVote(
-            id=secrets.token_hex(16),
-            motion_id=motion.id,
-            body=row.body,
-            class_id=row.class_id,
-            choice=ballot.choice.value,
-        )
-    return NamedVote(
-        motion_id=motion.id,
-        member_id=row.member_id,
-        body=row.body,
-        class_id=row.class_id,
-        choice=ballot.choice.value,
-        channel=ballot.channel.value,
-        proxy_id=proxy_id,
-        cast_at=now,
-    )
+        return {
+            "id": secrets.token_hex(16),
+            "motion_id": motion.id,
+            "body": row.body,
+            "class_id": row.class_id,
+            "choice": ballot.choice.value,
+        }
+    return {
+        "motion_id": motion.id,
+        "member_id": row.member_id,
+        "body": row.body,
+        "class_id": row.class_id,
+        "choice": ballot.choice.value,
+        "channel": ballot.channel.value,
+        "proxy_id": proxy_id,
+        "cast_at": now,
+    }
 
 
 def record_all(
@@ -113,18 +126,29 @@ def record_all(
     """Flip the voter's roll rows on every motion and insert the votes, in the caller's
     transaction, or raise (:class:`NotOnRoll`, :class:`AlreadyVoted`) having written nothing.
 
-    One SELECT reads the voter's rows on all the motions; one UPDATE per channel flips them and
-    must change exactly the rows read; the votes go in as one batch.
+    One SELECT reads the voter's rows on all the motions; one UPDATE per channel flips them (by
+    id, while still eligible) and must change exactly the rows read; the votes go in as one
+    INSERT per kind (secret, named). Plain statements rather than the ORM's unit of work:
+    every vote comes through here.
     """
     ids = [b.motion.id for b in ballots]
     if len(set(ids)) != len(ids):
         raise Conflict("already-voted", "The ballot names the same motion twice.")
-    rows = session.exec(
-        select(MotionVoter).where(
-            col(MotionVoter.motion_id).in_(ids), MotionVoter.member_id == member_id
-        )
-    ).all()
-    waiting: dict[int | None, list[MotionVoter]] = {}
+    rows = [
+        _RollRow(*found)
+        for found in session.execute(
+            select_columns(
+                col(MotionVoter.id),
+                col(MotionVoter.motion_id),
+                col(MotionVoter.member_id),
+                col(MotionVoter.body),
+                col(MotionVoter.class_id),
+                col(MotionVoter.status),
+                col(MotionVoter.channel),
+            ).where(col(MotionVoter.motion_id).in_(ids), col(MotionVoter.member_id) == member_id)
+        ).all()
+    ]
+    waiting: dict[int | None, list[_RollRow]] = {}
     for ballot in ballots:
         mine = [r for r in rows if r.motion_id == ballot.motion.id]
         if not mine:
@@ -133,26 +157,29 @@ def record_all(
         if not waiting[ballot.motion.id]:
             raise AlreadyVoted(any(r.channel == VoteChannel.PROXY for r in mine))
     for channel in {b.channel for b in ballots}:
-        motion_ids = [b.motion.id for b in ballots if b.channel is channel]
+        # By the rows' own ids: a condition on motion and member could be planned as a scan
+        # of every eligible row of the motions (a prepared statement's generic plan did).
+        row_ids = [r.id for b in ballots if b.channel is channel for r in waiting[b.motion.id]]
         flipped = session.execute(
             update(MotionVoter)
             .where(
-                col(MotionVoter.motion_id).in_(motion_ids),
-                col(MotionVoter.member_id) == member_id,
+                col(MotionVoter.id).in_(row_ids),
                 col(MotionVoter.status) == RollStatus.ELIGIBLE,
             )
             .values(status=RollStatus.VOTED.value, channel=channel.value, voted_on=now.date())
             .execution_options(synchronize_session=False)
         )
-        if flipped.rowcount != sum(len(waiting[i]) for i in motion_ids):  # type: ignore[attr-defined]
+        if flipped.rowcount != len(row_ids):  # type: ignore[attr-defined]
             raise Conflict("already-voted", "A vote was recorded for you at the same moment.")
-    session.add_all(
-        [
-            _vote_row(ballot, row, proxy_id=proxy_id, now=now)
+    for table, secret in ((SecretVote, True), (NamedVote, False)):
+        values = [
+            _vote_values(ballot, row, proxy_id=proxy_id, now=now)
             for ballot in ballots
+            if ballot.motion.secret is secret
             for row in waiting[ballot.motion.id]
         ]
-    )
+        if values:
+            session.execute(insert(table), values)
 
 
 def record(
