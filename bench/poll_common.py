@@ -9,6 +9,7 @@ public API, one voter ID after another, for as long as the run lasts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import platform
 import signal
@@ -429,5 +430,14 @@ def database_counts(url: str, election_id: int) -> tuple[int, int, set[str]]:
     return ballots, voted, hashes
 
 
-def workdir() -> tempfile.TemporaryDirectory[str]:
-    return tempfile.TemporaryDirectory(prefix="poll-bench-")
+@contextlib.contextmanager
+def workdir() -> Iterator[str]:
+    """A scratch folder for the database and the server's log; ``BENCH_KEEP=1`` keeps it (the
+    path is printed) so that the log can be read after the run."""
+    if not os.environ.get("BENCH_KEEP"):
+        with tempfile.TemporaryDirectory(prefix="poll-bench-") as folder:
+            yield folder
+        return
+    folder = tempfile.mkdtemp(prefix="poll-bench-")
+    print(f"scratch folder (kept): {folder}")
+    yield folder

@@ -26,10 +26,11 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from governance.db import utcnow
+from governance.db import dialect_name, utcnow
 from governance.elections.models import (
     Ballot,
     Candidate,
@@ -149,15 +150,22 @@ def voting_open(election: Election, now: datetime) -> bool:
 
 
 def count_refusal(engine: Engine, election_id: int, reason: str) -> None:
-    """Count a refused attempt in its own transaction (the vote's own transaction rolls back)."""
+    """Count a refused attempt in its own transaction (the vote's own transaction rolls back).
+
+    One upsert, so that two first refusals for the same reason at the same moment both count
+    (an UPDATE, then an INSERT when it changed nothing, let the second of them fail).
+    """
     with Session(engine) as session:
-        changed = session.execute(
-            update(RefusalCount)
-            .where(col(RefusalCount.election_id) == election_id, col(RefusalCount.reason) == reason)
-            .values(count=RefusalCount.count + 1)
+        dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+        table = RefusalCount.__table__  # type: ignore[attr-defined]
+        session.execute(
+            dialect.insert(table)
+            .values(election_id=election_id, reason=reason, count=1)
+            .on_conflict_do_update(
+                index_elements=[table.c.election_id, table.c.reason],
+                set_={"count": table.c.count + 1},
+            )
         )
-        if not changed.rowcount:  # type: ignore[attr-defined]
-            session.add(RefusalCount(election_id=election_id, reason=reason, count=1))
         session.commit()
 
 

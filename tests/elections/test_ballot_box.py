@@ -15,7 +15,14 @@ from sqlmodel import Session, func, select
 from governance.db import Clock, utcnow
 from governance.elections import ballot_box
 from governance.elections.ballot_box import Credentials, VoteRefused, cast, receipt_hash
-from governance.elections.models import Ballot, Channel, Election, Voter, VoterStatus
+from governance.elections.models import (
+    Ballot,
+    Channel,
+    Election,
+    RefusalCount,
+    Voter,
+    VoterStatus,
+)
 from governance.elections.poll_jobs import erase_credentials_after_close
 from governance.settings import Settings
 from tests.conftest import uses_postgres
@@ -52,6 +59,38 @@ def count_ballots(db: Session, election_id: int | None) -> int:
     ).one()
     db.commit()
     return found
+
+
+def test_refusals_arriving_together_are_all_counted(db: Session, engine: Engine) -> None:
+    """The first refusals of a kind, all at once: each is counted and none fails (an update
+    followed by an insert let concurrent first refusals collide on the unique key)."""
+    poll = make_poll(db, make_org(db), voters=1)
+    election_id = poll.election.id
+    assert election_id is not None
+    db.commit()
+    barrier = threading.Barrier(12)
+    failures: list[BaseException] = []
+
+    def refuse() -> None:
+        barrier.wait()
+        try:
+            ballot_box.count_refusal(engine, election_id, "wrong-credentials")
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=refuse) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    counted = db.exec(
+        select(RefusalCount.count).where(
+            RefusalCount.election_id == election_id, RefusalCount.reason == "wrong-credentials"
+        )
+    ).one()
+    db.commit()
+    assert counted == 12
 
 
 def test_a_code_counts_once_when_fifty_submissions_arrive_together(
