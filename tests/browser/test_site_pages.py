@@ -31,6 +31,23 @@ def test_home_page_lists_organisations(page: Page, live_server: LiveServer) -> N
     assert_accessible(page)
 
 
+def test_an_organisations_start_page_leads_visitors_on(page: Page, live_server: LiveServer) -> None:
+    with live_server.session() as db:
+        db.add(
+            Organisation(
+                slug="riverside", name="Riverside NHS FT", type=OrganisationType.FOUNDATION_TRUST
+            )
+        )
+        db.commit()
+    page.goto("/")
+    page.get_by_role("link", name="Riverside NHS FT").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Riverside NHS FT")
+    assert_accessible(page)
+    page.get_by_role("link", name="Transparency").click()
+    expect(page).to_have_url("/o/riverside/transparency")
+    assert_accessible(page)
+
+
 def test_home_page_without_organisations(page: Page) -> None:
     page.goto("/")
     expect(page.get_by_text("No organisation has been set up yet")).to_be_visible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlmodel import Session, select
@@ -70,6 +71,20 @@ def test_the_start_page_is_public_and_shows_staff_their_areas(
     public = client.get("/o/vale-coop")
     assert public.status_code == 200
     assert "Sign in as a member" in public.text and "People and roles" not in public.text
+    public_links = set(re.findall(r'href="(/o/vale-coop/[^"]*)"', public.text))
+    assert {
+        "/o/vale-coop/elections",
+        "/o/vale-coop/meetings",
+        "/o/vale-coop/meetings.ics",
+        "/o/vale-coop/transparency",
+        "/o/vale-coop/membership",
+        "/o/vale-coop/public-register",
+        "/o/vale-coop/join",
+        "/o/vale-coop/member-sign-in",
+    } <= public_links
+    assert "/o/vale-coop/me" not in public_links
+    for link in sorted(public_links):  # every link works for a visitor
+        assert client.get(link).status_code == 200, link
     assert client.get("/o/no-such-org").status_code == 404
     secretary = make_user(db, "sec@example.org", roles={org.slug: [Role.SECRETARY]}, totp=True)
     staff = signed_in_client(make_client, secretary).get("/o/vale-coop")
@@ -89,6 +104,11 @@ def test_a_member_sees_they_are_signed_in(db: Session, client: Client) -> None:
     client.cookies.set("gov_session", token, domain="testserver.local")
     page = client.get("/o/org-a")
     assert "You are signed in as Mo Member, member M-7" in page.text
+    links = set(re.findall(r'href="(/o/org-a/[^"]*)"', page.text))
+    assert {"/o/org-a/me", "/o/org-a/ask", "/o/org-a/my-requests", "/o/org-a/requisitions"} <= links
+    assert "/o/org-a/join" not in links and "/o/org-a/member-sign-in" not in links
+    for link in sorted(links):  # every link works for the member
+        assert client.get(link).status_code == 200, link
 
 
 def test_settings_and_constitution_forms(db: Session, make_client: Any) -> None:
