@@ -8,6 +8,7 @@ password, then the TOTP code (computed from the sealed secret), or the forced en
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cache
@@ -185,3 +186,25 @@ def audit_actions(db: Session) -> list[str]:
     actions = list(db.exec(select(AuditEntry.action).order_by(AuditEntry.seq)).all())
     db.commit()  # end the read: on SQLite every transaction holds the write lock
     return actions
+
+
+def run_together(work: Callable[[], Any], times: int) -> tuple[list[Any], list[BaseException]]:
+    """Run ``work`` in ``times`` threads released at the same moment; what each returned, and
+    whatever escaped from any of them."""
+    barrier = threading.Barrier(times)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        barrier.wait()
+        try:
+            results.append(work())
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=runner) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, errors

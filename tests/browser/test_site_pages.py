@@ -13,7 +13,7 @@ from tests.browser.conftest import LiveServer
 pytestmark = pytest.mark.browser
 
 
-def test_home_page_lists_organisations(page: Page, live_server: LiveServer) -> None:
+def add_riverside(live_server: LiveServer) -> None:
     with live_server.session() as db:
         db.add(
             Organisation(
@@ -21,6 +21,10 @@ def test_home_page_lists_organisations(page: Page, live_server: LiveServer) -> N
             )
         )
         db.commit()
+
+
+def test_home_page_lists_organisations(page: Page, live_server: LiveServer) -> None:
+    add_riverside(live_server)
     response = page.goto("/")
     assert response is not None and response.status == 200
     expect(page).to_have_title("Governance")
@@ -32,13 +36,7 @@ def test_home_page_lists_organisations(page: Page, live_server: LiveServer) -> N
 
 
 def test_an_organisations_start_page_leads_visitors_on(page: Page, live_server: LiveServer) -> None:
-    with live_server.session() as db:
-        db.add(
-            Organisation(
-                slug="riverside", name="Riverside NHS FT", type=OrganisationType.FOUNDATION_TRUST
-            )
-        )
-        db.commit()
+    add_riverside(live_server)
     page.goto("/")
     page.get_by_role("link", name="Riverside NHS FT").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Riverside NHS FT")

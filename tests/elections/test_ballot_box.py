@@ -27,7 +27,7 @@ from governance.elections.poll_jobs import erase_credentials_after_close
 from governance.settings import Settings
 from tests.conftest import uses_postgres
 from tests.elections.poll_helpers import Poll, credentials, make_poll
-from tests.factories import KEYS, make_org
+from tests.factories import KEYS, make_org, run_together
 
 
 @pytest.fixture(autouse=True)
@@ -68,21 +68,9 @@ def test_refusals_arriving_together_are_all_counted(db: Session, engine: Engine)
     election_id = poll.election.id
     assert election_id is not None
     db.commit()
-    barrier = threading.Barrier(12)
-    failures: list[BaseException] = []
-
-    def refuse() -> None:
-        barrier.wait()
-        try:
-            ballot_box.count_refusal(engine, election_id, "wrong-credentials")
-        except BaseException as error:
-            failures.append(error)
-
-    threads = [threading.Thread(target=refuse) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _, failures = run_together(
+        lambda: ballot_box.count_refusal(engine, election_id, "wrong-credentials"), 12
+    )
     assert failures == []
     counted = db.exec(
         select(RefusalCount.count).where(

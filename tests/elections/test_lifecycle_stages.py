@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -33,6 +32,7 @@ from tests.elections.lifecycle_support import (
     stand,
     travel_to,
 )
+from tests.factories import run_together
 
 __all__ = ["clock"]
 
@@ -191,22 +191,7 @@ def test_two_runners_at_once_move_each_stage_once(
         stand(db, trust, election, member)
     travel_to(just_after(election.poll_open_at))
     db.commit()
-    results: list[list[stages.Advanced]] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
-
-    def runner() -> None:
-        try:
-            barrier.wait()
-            results.append(stages.advance_due(engine, settings))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=runner) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = run_together(lambda: stages.advance_due(engine, settings), 2)
     assert not errors
     done = sorted(m.stage for batch in results for m in batch)
     assert done == sorted([S.NOMINATIONS_CLOSED, S.WITHDRAWALS_OPEN, S.AWAITING_POLL, S.POLLING])
