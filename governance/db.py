@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -132,3 +133,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def dialect_name(session: Session) -> str:
     bind = session.get_bind()
     return bind.dialect.name
+
+
+def upsert_insert(session: Session, table: Table) -> Any:
+    """An INSERT on ``table`` in the session's dialect, so that ``on_conflict_do_update`` and
+    ``on_conflict_do_nothing`` (which SQLite and PostgreSQL spell alike) can follow."""
+    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+    return dialect.insert(table)

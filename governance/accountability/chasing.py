@@ -8,11 +8,10 @@ nothing.
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from governance.accountability.models import Chase
-from governance.db import dialect_name, utcnow
+from governance.db import upsert_insert, utcnow
 
 
 def claim(
@@ -25,10 +24,9 @@ def claim(
     recipients: int = 0,
 ) -> bool:
     """Record the stage as done; False when it had been done already."""
-    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
     table = Chase.__table__  # type: ignore[attr-defined]
     statement = (
-        dialect.insert(table)
+        upsert_insert(session, table)
         .values(
             organisation_id=organisation_id,
             subject=subject,

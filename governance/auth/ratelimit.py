@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from governance import audit
 from governance.auth.models import RateLimitHit
-from governance.db import dialect_name, utcnow
+from governance.db import upsert_insert, utcnow
 from governance.errors import Problem
 from governance.security import Keys
 
@@ -71,10 +70,9 @@ def hit(
 
 def count_hit(session: Session, key: str, window: int, *, now: datetime) -> int:
     """Add one to the counter for ``key`` in the window containing ``now``; the new count."""
-    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
     table = RateLimitHit.__table__  # type: ignore[attr-defined]
     statement = (
-        dialect.insert(table)
+        upsert_insert(session, table)
         .values(key=key, window_start=window_start(now, window), count=1)
         .on_conflict_do_update(
             index_elements=[table.c.key, table.c.window_start],

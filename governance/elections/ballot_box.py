@@ -26,11 +26,10 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from governance.db import dialect_name, utcnow
+from governance.db import upsert_insert, utcnow
 from governance.elections.models import (
     Ballot,
     Candidate,
@@ -156,10 +155,9 @@ def count_refusal(engine: Engine, election_id: int, reason: str) -> None:
     (an UPDATE, then an INSERT when it changed nothing, let the second of them fail).
     """
     with Session(engine) as session:
-        dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
         table = RefusalCount.__table__  # type: ignore[attr-defined]
         session.execute(
-            dialect.insert(table)
+            upsert_insert(session, table)
             .values(election_id=election_id, reason=reason, count=1)
             .on_conflict_do_update(
                 index_elements=[table.c.election_id, table.c.reason],
@@ -284,7 +282,6 @@ def cast(
         raise VoteRefused("already-voted", "A vote has already been recorded with this voter ID.")
     receipt = new_receipt()
     _add_ballot(session, keys, election.id, picked, receipt_hash(receipt), rejected=rejected)
-    session.flush()
     if (now if fixed_clock else utcnow()) >= election.poll_close_at:
         session.rollback()
         raise VoteRefused("poll-closed", "Voting closed before your vote could be recorded.")

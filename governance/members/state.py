@@ -9,10 +9,9 @@ changed since its dry run.
 from __future__ import annotations
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from governance.db import dialect_name, utcnow
+from governance.db import upsert_insert, utcnow
 from governance.members.models import Member, RegisterState
 
 STATE: Table = RegisterState.__table__  # type: ignore[attr-defined]
@@ -20,10 +19,9 @@ STATE: Table = RegisterState.__table__  # type: ignore[attr-defined]
 
 def _upsert(session: Session, organisation_id: int, numbers: int = 0) -> tuple[int, int]:
     """Add one to the version (and ``numbers`` to the member-number counter); both, after."""
-    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
     now = utcnow()
     statement = (
-        dialect.insert(STATE)
+        upsert_insert(session, STATE)
         .values(organisation_id=organisation_id, version=1, next_number=numbers, changed_at=now)
         .on_conflict_do_update(
             index_elements=[STATE.c.organisation_id],
