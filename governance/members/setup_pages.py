@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import get, post
@@ -80,14 +81,34 @@ def add_constituency(db: Session, identity: Identity, slug: str, data: FormData)
     include_in_schema=False,
 )
 def delete_constituency(db: Session, identity: Identity, slug: str, code: str) -> Response[Any]:
+    return _remove(
+        db,
+        identity,
+        slug,
+        configuration.delete_constituency,
+        code,
+        field="code",
+        notice="constituency-removed",
+    )
+
+
+def _remove(
+    db: Session,
+    identity: Identity,
+    slug: str,
+    remove: Callable[..., object],
+    code: str,
+    *,
+    field: str,
+    notice: str,
+) -> Response[Any]:
+    """Remove a constituency or an area; back to the set-up page, or the reason it cannot go."""
     organisation, actor = secretary(db, identity, slug)
     try:
-        configuration.delete_constituency(db, organisation, code, actor=actor)
+        remove(db, organisation, code, actor=actor)
     except Problem as error:
-        return _setup_page(
-            db, organisation, status=409, errors=field_errors(error, "code"), form={}
-        )
-    return back_to(f"{register_path(organisation)}/constituencies", "constituency-removed")
+        return _setup_page(db, organisation, status=409, errors=field_errors(error, field), form={})
+    return back_to(f"{register_path(organisation)}/constituencies", notice)
 
 
 def parse_area_lines(text: str) -> tuple[list[AreaIn], dict[str, str]]:
@@ -138,14 +159,9 @@ def save_areas(db: Session, identity: Identity, slug: str, data: FormData) -> Re
     include_in_schema=False,
 )
 def delete_area(db: Session, identity: Identity, slug: str, code: str) -> Response[Any]:
-    organisation, actor = secretary(db, identity, slug)
-    try:
-        configuration.delete_area(db, organisation, code, actor=actor)
-    except Problem as error:
-        return _setup_page(
-            db, organisation, status=409, errors=field_errors(error, "areas"), form={}
-        )
-    return back_to(f"{register_path(organisation)}/constituencies", "area-removed")
+    return _remove(
+        db, identity, slug, configuration.delete_area, code, field="areas", notice="area-removed"
+    )
 
 
 def setup_pages() -> list[Any]:
