@@ -10,16 +10,19 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import pyotp
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from governance.auth import passwords, totp
 from governance.auth.models import RoleAssignment, User
-from governance.db import utcnow
+from governance.auth.tokens import create_token
+from governance.db import Clock, utcnow
+from governance.mail import OutboxMessage
 from governance.members.models import Member
 from governance.organisations import service as organisations
 from governance.organisations.constitution import OrganisationType, Role
@@ -208,3 +211,52 @@ def run_together(work: Callable[[], Any], times: int) -> tuple[list[Any], list[B
     for thread in threads:
         thread.join(timeout=120)
     return results, errors
+
+
+def travel_to(moment: datetime) -> None:
+    """Move the service clock so that ``utcnow()`` reads ``moment`` (give or take a moment)."""
+    Clock.offset += moment - utcnow()
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC) + Clock.offset
+
+
+MAGIC_LINK_RE = re.compile(r"/magic/([A-Za-z0-9_\-]+)")
+
+
+def member_client(make_client: Callable[[], Client], engine: Engine, member: Member) -> Client:
+    """A browser signed in as ``member`` through the emailed link, as a member would."""
+    client = make_client()
+    with Session(engine) as db:
+        org = db.get(Organisation, member.organisation_id)
+        assert org is not None and member.email
+        slug = org.slug
+    client.get(f"/o/{slug}/member-sign-in")
+    response = client.form(f"/o/{slug}/member-sign-in", {"email": member.email})
+    assert response.status_code == 200, response.text
+    with Session(engine) as db:
+        message = db.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.to_address == member.email)
+            .where(col(OutboxMessage.subject).contains("sign in"))
+            .order_by(col(OutboxMessage.id).desc())
+        ).first()
+        assert message is not None
+        found = MAGIC_LINK_RE.search(message.body_text)
+    assert found
+    response = client.form(f"/magic/{found.group(1)}", {}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+def staff_client(make_client: Callable[[], Client], engine: Engine, user: User) -> Client:
+    """An API client for a member of staff, with a bearer token that outlives clock travel
+    (a browser session lasts hours; a timetable takes weeks)."""
+    with Session(engine) as db:
+        found = db.get(User, user.id)
+        assert found is not None
+        secret, _ = create_token(db, KEYS, user=found, name="tests", expires_in_days=None)
+    client = make_client()
+    client.headers["Authorization"] = f"Bearer {secret}"
+    return client

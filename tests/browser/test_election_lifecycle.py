@@ -28,10 +28,13 @@ from tests.browser.conftest import LiveServer
 from tests.elections.lifecycle_support import (
     enrol,
     make_trust,
-    travel_to,
     working_close_of_poll,
 )
-from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_user,
+    travel_to,
+)
 
 pytestmark = pytest.mark.browser
 

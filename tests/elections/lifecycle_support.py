@@ -7,10 +7,9 @@ tests move forward (``Clock.offset``) to run a timetable in seconds.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,14 +18,12 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlmodel import Session, col, select
 
 from governance.auth.models import User
-from governance.auth.tokens import create_token
 from governance.db import Clock, utcnow
 from governance.elections.ballot_box import Credentials, cast
 from governance.elections.lifecycle_schemas import ElectionCreate, NominationIn
 from governance.elections.models import Candidate, Channel, Election
 from governance.elections.nominations import nominate
 from governance.elections.service import create_election
-from governance.mail import OutboxMessage
 from governance.members import configuration, history
 from governance.members.models import Constituency, Member
 from governance.members.schemas import ConstituencyIn
@@ -35,9 +32,14 @@ from governance.organisations.models import Organisation
 from governance.scheduler import run_all_once
 from governance.settings import Settings
 from governance.workdays import ENGLAND_AND_WALES
-from tests.conftest import Client
 from tests.elections.poll_helpers import credentials
-from tests.factories import KEYS, make_member, make_org, make_user
+from tests.factories import (
+    KEYS,
+    make_member,
+    make_org,
+    make_user,
+    travel_to,
+)
 
 BASE_URL = "http://testserver.local"
 
@@ -48,11 +50,6 @@ def clock() -> Iterator[None]:
     Clock.offset = timedelta(0)
     yield
     Clock.offset = timedelta(0)
-
-
-def travel_to(moment: datetime) -> None:
-    """Move the service clock so that ``utcnow()`` reads ``moment`` (give or take a moment)."""
-    Clock.offset += moment - utcnow()
 
 
 def just_after(moment: datetime | None) -> datetime:
@@ -146,50 +143,6 @@ def make_trust(
     )
     officer = make_user(db, f"ro@{slug}.example", roles={slug: [Role.RETURNING_OFFICER]}, totp=True)
     return Trust(org, public, staff, nurses, secretary, officer)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC) + Clock.offset
-
-
-LINK_RE = re.compile(r"/magic/([A-Za-z0-9_\-]+)")
-
-
-def member_client(make_client: Callable[[], Client], engine: Engine, member: Member) -> Client:
-    """A browser signed in as ``member`` through the emailed link, as a member would."""
-    client = make_client()
-    with Session(engine) as db:
-        org = db.get(Organisation, member.organisation_id)
-        assert org is not None and member.email
-        slug = org.slug
-    client.get(f"/o/{slug}/member-sign-in")
-    response = client.form(f"/o/{slug}/member-sign-in", {"email": member.email})
-    assert response.status_code == 200, response.text
-    with Session(engine) as db:
-        message = db.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.to_address == member.email)
-            .where(col(OutboxMessage.subject).contains("sign in"))
-            .order_by(col(OutboxMessage.id).desc())
-        ).first()
-        assert message is not None
-        found = LINK_RE.search(message.body_text)
-    assert found
-    response = client.form(f"/magic/{found.group(1)}", {}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return client
-
-
-def staff_client(make_client: Callable[[], Client], engine: Engine, user: User) -> Client:
-    """An API client for a member of staff, with a bearer token that outlives clock travel
-    (a browser session lasts hours; a timetable takes weeks)."""
-    with Session(engine) as db:
-        found = db.get(User, user.id)
-        assert found is not None
-        secret, _ = create_token(db, KEYS, user=found, name="tests", expires_in_days=None)
-    client = make_client()
-    client.headers["Authorization"] = f"Bearer {secret}"
-    return client
 
 
 def nomination(member: Member, **changes: Any) -> dict[str, Any]:

@@ -27,8 +27,10 @@ from tests.elections.lifecycle_support import (
     election_at_poll,
     refreshed,
     run_jobs_at,
-    staff_client,
     vote,
+)
+from tests.factories import (
+    staff_client,
 )
 
 __all__ = ["clock"]

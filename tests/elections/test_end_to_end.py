@@ -33,13 +33,15 @@ from tests.elections.lifecycle_support import (
     enrol,
     just_after,
     make_trust,
-    member_client,
     nomination,
-    staff_client,
-    travel_to,
     working_close_of_poll,
 )
 from tests.elections.poll_helpers import credentials
+from tests.factories import (
+    member_client,
+    staff_client,
+    travel_to,
+)
 
 __all__ = ["clock"]
 

@@ -24,11 +24,13 @@ from tests.elections.lifecycle_support import (
     run_jobs_at,
     schedule_election,
     stand,
-    travel_to,
     vote,
     working_close_of_poll,
 )
-from tests.factories import signed_in_client
+from tests.factories import (
+    signed_in_client,
+    travel_to,
+)
 
 __all__ = ["clock"]
 

@@ -24,9 +24,11 @@ from tests.elections.lifecycle_support import (
     refreshed,
     run_jobs_at,
     schedule_election,
-    staff_client,
     stand,
     vote,
+)
+from tests.factories import (
+    staff_client,
 )
 
 __all__ = ["clock"]

@@ -30,9 +30,11 @@ from tests.elections.lifecycle_support import (
     make_trust,
     schedule_election,
     stand,
+)
+from tests.factories import (
+    run_together,
     travel_to,
 )
-from tests.factories import run_together
 
 __all__ = ["clock"]
 

@@ -26,9 +26,11 @@ from tests.conftest import Client
 from tests.elections.lifecycle_support import (
     clock,
     make_trust,
+    working_close_of_poll,
+)
+from tests.factories import (
     staff_client,
     travel_to,
-    working_close_of_poll,
 )
 
 __all__ = ["clock"]

@@ -25,11 +25,13 @@ from tests.elections.lifecycle_support import (
     clock,
     enrol,
     make_trust,
-    member_client,
     nomination,
     refreshed,
     run_jobs_at,
     schedule_election,
+)
+from tests.factories import (
+    member_client,
     staff_client,
     travel_to,
 )

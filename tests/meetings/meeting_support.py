@@ -4,19 +4,16 @@ periods), a secretary, clients signed in as the secretary (API token or pages) o
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from governance.auth.models import User
-from governance.auth.tokens import create_token
-from governance.db import Clock, utcnow
+from governance.db import Clock
 from governance.mail import OutboxMessage
 from governance.meetings.models import Meeting
 from governance.members import configuration, history
@@ -27,9 +24,12 @@ from governance.organisations import service as organisations
 from governance.organisations.constitution import OrganisationType, Role
 from governance.organisations.models import Organisation
 from tests.conftest import Client
-from tests.factories import KEYS, make_member, make_org, make_user
-
-LINK_RE = re.compile(r"/magic/([A-Za-z0-9_\-]+)")
+from tests.factories import (
+    make_member,
+    make_org,
+    make_user,
+    staff_client,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -37,10 +37,6 @@ def clock() -> Iterator[None]:
     Clock.offset = timedelta(0)
     yield
     Clock.offset = timedelta(0)
-
-
-def travel_to(moment: datetime) -> None:
-    Clock.offset += moment - utcnow()
 
 
 @dataclass
@@ -123,40 +119,7 @@ def appoint(db: Session, org: Organisation, members: list[Member], office: Offic
     db.commit()
 
 
-def api_client(make_client: Callable[[], Client], engine: Engine, user: User) -> Client:
-    """A client for a member of staff with a bearer token (outlives clock travel)."""
-    with Session(engine) as db:
-        found = db.get(User, user.id)
-        assert found is not None
-        secret, _ = create_token(db, KEYS, user=found, name="tests", expires_in_days=None)
-    client = make_client()
-    client.headers["Authorization"] = f"Bearer {secret}"
-    return client
-
-
-def member_client(make_client: Callable[[], Client], engine: Engine, member: Member) -> Client:
-    """A browser signed in as ``member`` through the emailed link."""
-    client = make_client()
-    with Session(engine) as db:
-        org = db.get(Organisation, member.organisation_id)
-        assert org is not None and member.email
-        slug = org.slug
-    client.get(f"/o/{slug}/member-sign-in")
-    response = client.form(f"/o/{slug}/member-sign-in", {"email": member.email})
-    assert response.status_code == 200, response.text
-    with Session(engine) as db:
-        message = db.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.to_address == member.email)
-            .where(col(OutboxMessage.subject).contains("sign in"))
-            .order_by(col(OutboxMessage.id).desc())
-        ).first()
-        assert message is not None
-        found = LINK_RE.search(message.body_text)
-    assert found
-    response = client.form(f"/magic/{found.group(1)}", {}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return client
+api_client = staff_client
 
 
 def at_local(day: date, hour: int = 18, minute: int = 30) -> datetime:
@@ -202,7 +165,3 @@ def fresh(db: Session, meeting_id: int) -> Meeting:
     assert found is not None
     db.commit()
     return found
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC) + Clock.offset

@@ -13,7 +13,13 @@ from governance.audit import AuditEntry
 from governance.meetings.kinds import MeetingStatus
 from governance.meetings.models import Meeting
 from governance.organisations.constitution import Role
-from tests.factories import audit_actions, make_user, signed_in_client
+from tests.factories import (
+    audit_actions,
+    make_user,
+    member_client,
+    signed_in_client,
+    travel_to,
+)
 from tests.meetings.meeting_support import (
     api_client,
     at_local,
@@ -22,7 +28,6 @@ from tests.meetings.meeting_support import (
     create_meeting,
     fresh,
     make_body,
-    member_client,
     outbox_to,
 )
 
@@ -194,7 +199,9 @@ def test_changing_a_called_meeting(db: Session, engine: Engine, make_client: Any
 def test_council_notice_goes_to_governors(db: Session, engine: Engine, make_client: Any) -> None:
     from governance.members.offices import Office
     from governance.organisations.constitution import OrganisationType
-    from tests.meetings.meeting_support import appoint
+    from tests.meetings.meeting_support import (
+        appoint,
+    )
 
     body = make_body(db, "north-ft", kind=OrganisationType.FOUNDATION_TRUST)
     appoint(db, body.org, body.members[:3], Office.GOVERNOR)
@@ -349,7 +356,6 @@ def test_api_calls_with_a_session_need_the_csrf_header(
 def test_every_state_of_the_dashboard_renders(
     db: Session, engine: Engine, make_client: Any
 ) -> None:
-    from tests.meetings.meeting_support import travel_to
 
     body = make_body(db, members=2)
     other = make_body(db, "hill-coop", prefix="h")

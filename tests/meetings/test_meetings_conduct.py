@@ -20,7 +20,12 @@ from governance.members.offices import Office
 from governance.organisations.constitution import OrganisationType
 from governance.settings import Settings
 from tests.conftest import Client
-from tests.factories import audit_actions, make_member
+from tests.factories import (
+    audit_actions,
+    make_member,
+    member_client,
+    travel_to,
+)
 from tests.meetings.meeting_support import (
     Org,
     api_client,
@@ -31,9 +36,7 @@ from tests.meetings.meeting_support import (
     create_meeting,
     fresh,
     make_body,
-    member_client,
     outbox_to,
-    travel_to,
 )
 
 __all__ = ["clock"]

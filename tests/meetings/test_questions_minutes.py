@@ -14,7 +14,11 @@ from sqlmodel import Session
 from governance.meetings import hooks
 from governance.meetings.models import Meeting, Minutes, Question
 from tests.conftest import Client
-from tests.factories import audit_actions
+from tests.factories import (
+    audit_actions,
+    member_client,
+    travel_to,
+)
 from tests.meetings.meeting_support import (
     Org,
     api_client,
@@ -22,8 +26,6 @@ from tests.meetings.meeting_support import (
     clock,
     count,
     make_body,
-    member_client,
-    travel_to,
 )
 
 __all__ = ["clock"]
@@ -204,7 +206,9 @@ def test_minutes_are_approved_by_the_same_body(
 ) -> None:
     from governance.members.offices import Office
     from governance.organisations.constitution import OrganisationType
-    from tests.meetings.meeting_support import appoint
+    from tests.meetings.meeting_support import (
+        appoint,
+    )
 
     body = make_body(db, "north-ft", members=3, kind=OrganisationType.FOUNDATION_TRUST)
     appoint(db, body.org, body.members, Office.GOVERNOR)

@@ -13,7 +13,11 @@ from sqlmodel import Session, select
 from governance.mail import OutboxMessage
 from governance.meetings.models import Requisition, RequisitionSignature
 from governance.meetings.requisitions import required_signatures
-from tests.factories import audit_actions, make_member
+from tests.factories import (
+    audit_actions,
+    make_member,
+    member_client,
+)
 from tests.meetings.meeting_support import (
     api_client,
     at_local,
@@ -21,7 +25,6 @@ from tests.meetings.meeting_support import (
     count,
     enrol,
     make_body,
-    member_client,
 )
 
 __all__ = ["clock"]
