@@ -4,12 +4,9 @@ signed in as a member (by the emailed link) or as staff."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from governance.accountability.models import GovernorRecord
@@ -22,11 +19,9 @@ from governance.members.offices import Office, OfficeTerm, start_terms
 from governance.members.schemas import ConstituencyIn
 from governance.organisations.constitution import Role
 from governance.organisations.models import Organisation
-from tests.conftest import Client
 from tests.factories import make_org, make_user
 
 LONDON = ZoneInfo("Europe/London")
-LINK_RE = re.compile(r"/magic/([A-Za-z0-9_\-]+)")
 
 
 def set_clock(moment: datetime) -> None:
@@ -147,28 +142,3 @@ def mail_to(db: Session, address: str) -> list[OutboxMessage]:
     )
     db.commit()
     return found
-
-
-def member_client(make_client: Callable[[], Client], engine: Engine, member: Member) -> Client:
-    """A browser signed in as ``member`` through the emailed link."""
-    client = make_client()
-    with Session(engine) as db:
-        org = db.get(Organisation, member.organisation_id)
-        assert org is not None and member.email
-        slug = org.slug
-    client.get(f"/o/{slug}/member-sign-in")
-    response = client.form(f"/o/{slug}/member-sign-in", {"email": member.email})
-    assert response.status_code == 200, response.text
-    with Session(engine) as db:
-        message = db.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.to_address == member.email)
-            .where(col(OutboxMessage.subject).contains("sign in"))
-            .order_by(col(OutboxMessage.id).desc())
-        ).first()
-        assert message is not None
-        found = LINK_RE.search(message.body_text)
-    assert found
-    response = client.form(f"/magic/{found.group(1)}", {}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return client

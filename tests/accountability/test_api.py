@@ -12,9 +12,15 @@ from sqlmodel import Session, select
 from governance.accountability.models import ForwardPlan, UpdateRequest
 from governance.auth.tokens import create_token
 from governance.organisations.constitution import Role
-from tests.accountability.support import governor, local, member_client, member_in, set_clock, trust
+from tests.accountability.support import (
+    governor,
+    local,
+    member_in,
+    set_clock,
+    trust,
+)
 from tests.conftest import Client
-from tests.factories import KEYS, make_user
+from tests.factories import KEYS, make_user, member_client
 
 
 def api_client(db: Session, make_client: Any, user: Any) -> Client:

@@ -12,8 +12,14 @@ from sqlmodel import Session, select
 
 from governance.accountability.models import KeyDecision, UpdateRequest
 from governance.organisations.constitution import Role
-from tests.accountability.support import governor, local, member_client, member_in, set_clock, trust
-from tests.factories import make_org, make_user, signed_in_client
+from tests.accountability.support import (
+    governor,
+    local,
+    member_in,
+    set_clock,
+    trust,
+)
+from tests.factories import make_org, make_user, member_client, signed_in_client
 
 STAFF_PAGES = [
     "",
