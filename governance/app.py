@@ -30,6 +30,7 @@ from governance.errors import handle_http_exception, handle_out_of_range, handle
 from governance.scheduler import Scheduler
 from governance.security import Keys
 from governance.settings import Settings
+from governance.web.head import answer_head_as_get
 from governance.web.templating import TEMPLATE_DIR, make_environment
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Litestar registers its own ``csrf_token`` (empty without its CSRFConfig): ours go in after.
     environment.globals.update(csrf_input=csrf_input, csrf_field=csrf_input, csrf_token=csrf_token)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             # One root router: handlers registered loose on the app that share a path (a GET
             # and a POST page) get their sync function wrapped for the thread pool twice by
@@ -186,6 +187,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         state=State({"settings": settings, "engine": engine, "keys": keys, "scheduler": scheduler}),
         debug=False,
     )
+    app.asgi_handler = answer_head_as_get(app.asgi_handler)
+    return app
 
 
 def create_app_from_env() -> Litestar:

@@ -7,7 +7,8 @@ assumes a single process except the SQLite engine options.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,16 +31,51 @@ metadata: MetaData = SQLModel.metadata
 metadata.naming_convention = NAMING_CONVENTION
 
 
-class Clock:
-    """The service's clock. Tests move it forward to run a timetable in seconds; nothing else
-    touches the offset."""
+TEST_NOW_VARIABLE = "GOVERNANCE_TEST_NOW"
 
+
+class Clock:
+    """The service's clock: the real UTC time, shifted by two amounts that are zero in service.
+
+    ``pinned`` makes a test run start at a stated instant (the test harness sets it, and so does
+    ``GOVERNANCE_TEST_NOW`` in a process whose ``GOVERNANCE_ENV`` is ``test``); ``offset`` is
+    moved by tests to run a timetable in seconds. Nothing else touches either.
+    """
+
+    pinned: timedelta = timedelta(0)
     offset: timedelta = timedelta(0)
+
+    @classmethod
+    def pin(cls, moment: datetime) -> None:
+        """Make ``utcnow()`` read ``moment`` now (and run on from it), with no travel offset."""
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("the clock is pinned to an aware instant")
+        cls.pinned = moment.astimezone(UTC) - datetime.now(UTC)
+        cls.offset = timedelta(0)
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant with its offset (``Z`` accepted), as an aware UTC datetime."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{text!r} has no UTC offset; write it as 2028-02-29T18:00:00Z")
+    return moment.astimezone(UTC)
+
+
+def pin_clock_from_environment(env: Mapping[str, str] = os.environ) -> None:
+    """In the test environment only, start the clock at ``GOVERNANCE_TEST_NOW`` if it is set.
+
+    Subprocesses that tests start (the command line, a served app) read it so that they share
+    the test's stated instant; a development or production process never looks at it.
+    """
+    text = env.get(TEST_NOW_VARIABLE, "").strip()
+    if text and env.get("GOVERNANCE_ENV", "").strip().lower() == "test":
+        Clock.pin(parse_instant(text))
 
 
 def utcnow() -> datetime:
     """The current time, aware, in UTC: the only clock the services read."""
-    return datetime.now(UTC) + Clock.offset
+    return datetime.now(UTC) + Clock.pinned + Clock.offset
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -140,3 +176,6 @@ def upsert_insert(session: Session, table: Table) -> Any:
     ``on_conflict_do_nothing`` (which SQLite and PostgreSQL spell alike) can follow."""
     dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+pin_clock_from_environment()

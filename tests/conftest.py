@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from sqlmodel import Session
 
 from governance import audit
 from governance.app import create_app
-from governance.db import make_engine
+from governance.db import TEST_NOW_VARIABLE, Clock, make_engine, parse_instant
 from governance.migrate import upgrade
 from governance.models import metadata
 from governance.scheduler import Scheduler
@@ -56,8 +57,49 @@ PG_URL = _worker_database(BASE_PG_URL)
 CSRF_RE = re.compile(r'name="_csrf" value="([0-9a-f]+)"')
 
 
+# The instant every test starts at, unless --fixed-now (or GOVERNANCE_TEST_NOW) names another. No
+# test reads the machine's date: the service clock is pinned here before each one.
+DEFAULT_NOW = "2027-03-10T10:00:00Z"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fixed-now",
+        default=None,
+        metavar="INSTANT",
+        help=(
+            "start every test with the service clock at this ISO 8601 instant, with its offset "
+            f"(default: ${TEST_NOW_VARIABLE}, else {DEFAULT_NOW})"
+        ),
+    )
+
+
+def fixed_now(config: pytest.Config) -> datetime:
+    text = config.getoption("--fixed-now") or os.environ.get(TEST_NOW_VARIABLE) or DEFAULT_NOW
+    try:
+        return parse_instant(text)
+    except ValueError as error:
+        raise pytest.UsageError(f"--fixed-now: {error}") from None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Pinned for the whole process too, so session fixtures built before the first test's own
+    # pin (the migrated template, browser servers) also live at the stated instant.
+    Clock.pin(fixed_now(config))
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite'}"
+    database = f"database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite'}"
+    return f"{database}; clock starts each test at {fixed_now(config).isoformat()}"
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    """Every test starts with the service clock at the stated instant and no travel offset."""
+    moment = fixed_now(request.config)
+    Clock.pin(moment)
+    yield moment
+    Clock.pin(moment)
 
 
 def uses_postgres() -> bool:

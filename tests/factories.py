@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from governance.auth import passwords, totp
 from governance.auth.models import RoleAssignment, User
 from governance.auth.tokens import create_token
-from governance.db import Clock, utcnow
+from governance.db import TEST_NOW_VARIABLE, Clock, utcnow
 from governance.mail import OutboxMessage
 from governance.members.models import Member
 from governance.organisations import service as organisations
@@ -219,7 +219,22 @@ def travel_to(moment: datetime) -> None:
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC) + Clock.offset
+    """What the service clock reads (the pinned instant, plus any travel)."""
+    return utcnow()
+
+
+def subprocess_env(base: Mapping[str, str] | None = None, **variables: str) -> dict[str, str]:
+    """The environment for a subprocess that should share this test's clock.
+
+    The child reads ``GOVERNANCE_TEST_NOW`` (in the test environment only) and starts at the
+    instant the service clock reads now.
+    """
+    import os
+
+    env = dict(os.environ if base is None else base)
+    env.update({"GOVERNANCE_ENV": "test", TEST_NOW_VARIABLE: utcnow().isoformat()})
+    env.update(variables)
+    return env
 
 
 MAGIC_LINK_RE = re.compile(r"/magic/([A-Za-z0-9_\-]+)")

@@ -4,14 +4,13 @@ signed in as a member (by the emailed link) or as staff."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from governance.accountability.models import GovernorRecord
 from governance.auth.models import User
-from governance.db import Clock
 from governance.mail import OutboxMessage
 from governance.members import configuration
 from governance.members.models import Member, MembershipPeriod
@@ -19,14 +18,14 @@ from governance.members.offices import Office, OfficeTerm, start_terms
 from governance.members.schemas import ConstituencyIn
 from governance.organisations.constitution import Role
 from governance.organisations.models import Organisation
-from tests.factories import make_org, make_user
+from tests.factories import make_org, make_user, travel_to
 
 LONDON = ZoneInfo("Europe/London")
 
 
 def set_clock(moment: datetime) -> None:
     """Make ``utcnow()`` read (about) ``moment`` for the rest of the test."""
-    Clock.offset = moment - datetime.now(UTC)
+    travel_to(moment)
 
 
 def local(day: date, hour: int = 12) -> datetime:

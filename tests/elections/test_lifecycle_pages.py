@@ -53,7 +53,10 @@ def test_scheduling_through_the_form(db: Session, make_client: Callable[[], Clie
         "method": "mer2014-stv",
         "channels": ["online", "postal"],
         "close_of_poll": close.isoformat(),
-        "date_notice_of_poll": (latest[Step.NOTICE_OF_POLL] + timedelta(days=1)).isoformat(),
+        # One working day late: late is the only thing wrong with it (not a weekend or holiday).
+        "date_notice_of_poll": ENGLAND_AND_WALES.add_working_days(
+            latest[Step.NOTICE_OF_POLL], 1
+        ).isoformat(),
     }
     checked = secretary.form(f"/o/{slug}/elections/new", {**fields, "action": "check"})
     assert checked.status_code == 200  # checking shows the timetable; it refuses nothing

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from governance.auth.models import User
-from governance.db import Clock
+from governance.db import Clock, utcnow
 from governance.mail import OutboxMessage
 from governance.meetings.models import Meeting
 from governance.members import configuration, history
@@ -68,7 +68,7 @@ def enrol(
                 "organisation_id": org.id,
                 "member_id": m.id,
                 "constituency_id": constituency.id,
-                "start_date": date.today() - timedelta(days=400),
+                "start_date": utcnow().date() - timedelta(days=400),
                 "start_reason": "joined",
             }
             for m in made
@@ -113,7 +113,7 @@ def appoint(db: Session, org: Organisation, members: list[Member], office: Offic
         organisation_id=org.id or 0,
         member_ids=[m.id or 0 for m in members],
         office=office,
-        starts_on=date.today() - timedelta(days=30),
+        starts_on=utcnow().date() - timedelta(days=30),
         years=3,
     )
     db.commit()

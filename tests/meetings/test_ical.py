@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from governance.db import utcnow
 from governance.meetings import ical
 from tests.conftest import Client
 from tests.factories import make_org
@@ -125,7 +126,7 @@ def test_the_feed_lists_called_meetings_only(
 ) -> None:
     body = make_body(db)
     staff = api_client(make_client, engine, body.secretary)
-    day = datetime.now(UTC).date() + timedelta(days=40)
+    day = utcnow().date() + timedelta(days=40)
     called = create_meeting(staff, "river-coop", at_local(day), title="AGM, with a comma; and more")
     create_meeting(staff, "river-coop", at_local(day + timedelta(days=1)), title="Still a draft")
     assert (

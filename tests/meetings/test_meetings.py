@@ -3,13 +3,14 @@ public pages, bad input, tenant isolation, CSRF and the audit trail."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from governance.audit import AuditEntry
+from governance.db import utcnow
 from governance.meetings.kinds import MeetingStatus
 from governance.meetings.models import Meeting
 from governance.organisations.constitution import Role
@@ -36,7 +37,7 @@ SLUG = "river-coop"
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return utcnow().date()
 
 
 def test_a_secretary_calls_an_agm_with_enough_notice(
@@ -133,7 +134,7 @@ def test_a_meeting_in_the_past_cannot_be_called_even_with_a_reason(
 ) -> None:
     body = make_body(db)
     staff = api_client(make_client, engine, body.secretary)
-    made = create_meeting(staff, SLUG, datetime.now(UTC) - timedelta(days=2))
+    made = create_meeting(staff, SLUG, utcnow() - timedelta(days=2))
     response = staff.post(
         f"/api/orgs/{SLUG}/meetings/{made['id']}/notice", json={"late_notice_reason": "x"}
     )

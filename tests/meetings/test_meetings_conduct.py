@@ -5,13 +5,14 @@ job), dissolution, and the quorum of the adjourned meeting."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from governance.db import utcnow
 from governance.meetings import hooks
 from governance.meetings.jobs import adjourn_inquorate
 from governance.meetings.kinds import MeetingStatus
@@ -60,7 +61,7 @@ def called_meeting(
     db: Session, engine: Engine, make_client: Any, body: Org, **changes: Any
 ) -> tuple[Client, dict[str, Any]]:
     staff = api_client(make_client, engine, body.secretary)
-    start = at_local(datetime.now(UTC).date() + timedelta(days=20))
+    start = at_local(utcnow().date() + timedelta(days=20))
     slug = body.org.slug
     made = create_meeting(staff, slug, start, **changes)
     called = staff.post(

@@ -4,13 +4,14 @@ minutes (draft, approved at a later meeting of the same body, published with the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from governance.db import utcnow
 from governance.meetings import hooks
 from governance.meetings.models import Meeting, Minutes, Question
 from tests.conftest import Client
@@ -48,7 +49,7 @@ def call(staff: Client, start: datetime, **changes: Any) -> dict[str, Any]:
 def setup(db: Session, engine: Engine, make_client: Any) -> tuple[Org, Client, dict[str, Any]]:
     body = make_body(db)
     staff = api_client(make_client, engine, body.secretary)
-    start = at_local(datetime.now(UTC).date() + timedelta(days=20))
+    start = at_local(utcnow().date() + timedelta(days=20))
     meeting = call(staff, start, questions_deadline=(start - timedelta(days=2)).isoformat())
     return body, staff, meeting
 
@@ -109,7 +110,7 @@ def test_meetings_without_a_deadline_take_no_questions(
 ) -> None:
     body = make_body(db)
     staff = api_client(make_client, engine, body.secretary)
-    meeting = call(staff, at_local(datetime.now(UTC).date() + timedelta(days=20)))
+    meeting = call(staff, at_local(utcnow().date() + timedelta(days=20)))
     member = member_client(make_client, engine, body.members[0])
     refused = member.api(
         "POST", f"/api/orgs/{SLUG}/meetings/{meeting['id']}/questions", json={"text": "Hi"}
@@ -155,7 +156,7 @@ def test_minutes_are_approved_at_a_later_meeting_and_published(
 ) -> None:
     body = make_body(db, members=2)
     staff = api_client(make_client, engine, body.secretary)
-    day = datetime.now(UTC).date() + timedelta(days=20)
+    day = utcnow().date() + timedelta(days=20)
     first = call(staff, at_local(day), kind="coop_general", title="General meeting")
     second = call(staff, at_local(day + timedelta(days=30)), title="AGM")
     url = f"/api/orgs/{SLUG}/meetings/{first['id']}/minutes"
@@ -213,7 +214,7 @@ def test_minutes_are_approved_by_the_same_body(
     body = make_body(db, "north-ft", members=3, kind=OrganisationType.FOUNDATION_TRUST)
     appoint(db, body.org, body.members, Office.GOVERNOR)
     staff = api_client(make_client, engine, body.secretary)
-    day = datetime.now(UTC).date() + timedelta(days=20)
+    day = utcnow().date() + timedelta(days=20)
     made = [
         staff.post(
             "/api/orgs/north-ft/meetings",

@@ -4,12 +4,13 @@ in answer marks it met."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from governance.db import utcnow
 from governance.mail import OutboxMessage
 from governance.meetings.models import Requisition, RequisitionSignature
 from governance.meetings.requisitions import required_signatures
@@ -82,7 +83,7 @@ def test_members_requisition_a_meeting(db: Session, engine: Engine, make_client:
     staff = api_client(make_client, engine, body.secretary)
     listed = staff.get(f"/api/orgs/{SLUG}/requisitions").json()
     assert listed[0]["status"] == "reached" and listed[0]["members"] == 21
-    start = at_local(datetime.now(UTC).date() + timedelta(days=20))
+    start = at_local(utcnow().date() + timedelta(days=20))
     made = staff.post(
         f"/api/orgs/{SLUG}/meetings",
         json={
