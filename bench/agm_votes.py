@@ -29,7 +29,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ from poll_common import (
 
 from governance import audit
 from governance.auth.models import AuthSession
-from governance.db import make_engine
+from governance.db import make_engine, utcnow
 from governance.meetings import motion_votes, motions, results
 from governance.meetings.kinds import MeetingKind, MeetingStatus
 from governance.meetings.models import Meeting
@@ -94,7 +94,7 @@ def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 def _members(
     db: Session, organisation_id: int, classes: list[Constituency], count: int
 ) -> list[int]:
-    now = datetime.now(UTC)
+    now = utcnow()
     rows = [
         {
             "organisation_id": organisation_id,
@@ -142,7 +142,7 @@ def _members(
 
 def _sessions(db: Session, keys: Keys, member_ids: list[int]) -> list[str]:
     """One signed-in session per member; the tokens are what their browsers would hold."""
-    now = datetime.now(UTC)
+    now = utcnow()
     tokens = [new_token() for _ in member_ids]
     rows = [
         {
@@ -195,7 +195,7 @@ def seed(url: str, members: int, motion_count: int) -> Seeded:
         tokens = _sessions(db, keys, member_ids)
         db.commit()
         seconds["register"] = time.perf_counter() - started
-        starts = datetime.now(UTC) + timedelta(days=14)
+        starts = utcnow() + timedelta(days=14)
         agm = Meeting(
             organisation_id=organisation.id,
             kind=MeetingKind.COOP_AGM.value,
@@ -290,7 +290,7 @@ def vote_directly(seeded: Seeded, start: int) -> float:
     started = time.perf_counter()
     with Session(engine, expire_on_commit=False) as db:
         found = [db.get(Motion, i) for i in seeded.motion_ids]
-        now = datetime.now(UTC)
+        now = utcnow()
         for number, member_id in enumerate(seeded.member_ids[start:], start=start):
             ballots = [
                 motion_votes.Ballot(m, Choice(choice(number, i)), VoteChannel.ONLINE)

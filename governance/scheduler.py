@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,7 +22,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from governance.db import utcnow
 from governance.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,9 @@ class Scheduler:
                 args=(found, self.engine, self.settings),
                 id=found.id,
                 replace_existing=True,
-                next_run_time=utcnow(),
+                # APScheduler keeps wall-clock time: first runs are due now by the machine's
+                # clock, whatever the service clock reads.
+                next_run_time=datetime.now(UTC),
             )
         scheduler.start()
         self._scheduler = scheduler

@@ -106,7 +106,8 @@ def test_a_member_asks_and_a_governor_answers_through_the_pages(
 ) -> None:
     org = trust(db)
     asker = member_in(db, org, "NORTH", first="Nia", last="Asker", email="nia@example.org")
-    _, gov_user, _ = governor(db, org, "NORTH", first="Gwen", last="North")
+    gwen = governor(db, org, "NORTH", first="Gwen", last="North", starts_on=date(2024, 4, 1))
+    _, gov_user, _ = gwen
     assert gov_user is not None
     set_clock(local(date(2025, 4, 14)))
     anonymous = make_client()

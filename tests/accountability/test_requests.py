@@ -24,15 +24,24 @@ from tests.accountability.support import governor, local, mail_to, member_in, se
 from tests.factories import KEYS, audit_actions, make_user
 
 ASKED = date(2025, 4, 14)  # a Monday; Easter and the early May bank holiday follow
+TERM_STARTS = date(2024, 4, 1)  # the governors' terms (three years) cover ASKED and after
 QUESTION = RequestIn(subject="Car parking", body="When will the new car park open?")
 
 
 def setting(db: Session) -> dict[str, Any]:
+    """A trust with an asker and governors, on ASKED (tests move on from there)."""
+    set_clock(local(ASKED))
     org = trust(db)
     asker = member_in(db, org, "NORTH", first="Nia", last="Asker")
-    _north, north_user, _ = governor(db, org, "NORTH", first="Gwen", last="North")
-    _south, south_user, _ = governor(db, org, "SOUTH", first="Sam", last="South")
-    _lead, lead_user, _ = governor(db, org, "SOUTH", first="Lena", last="Lead", lead=True)
+    _north, north_user, _ = governor(
+        db, org, "NORTH", first="Gwen", last="North", starts_on=TERM_STARTS
+    )
+    _south, south_user, _ = governor(
+        db, org, "SOUTH", first="Sam", last="South", starts_on=TERM_STARTS
+    )
+    _lead, lead_user, _ = governor(
+        db, org, "SOUTH", first="Lena", last="Lead", lead=True, starts_on=TERM_STARTS
+    )
     secretary = make_user(db, "sec@example.org", roles={org.slug: [Role.SECRETARY]})
     return {
         "org": org,

@@ -5,8 +5,9 @@ job), dissolution, and the quorum of the adjourned meeting."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -42,6 +43,8 @@ from tests.meetings.meeting_support import (
 
 __all__ = ["clock"]
 SLUG = "river-coop"
+
+LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
@@ -185,7 +188,9 @@ def test_an_inquorate_meeting_stands_adjourned_a_week_later(
     resumed = db.query(Meeting).filter(Meeting.adjourned_from_id == meeting["id"]).one()
     db.commit()
     assert resumed.status == MeetingStatus.CALLED
-    assert resumed.starts_at == starts + timedelta(days=7)
+    # The same day next week at the same time on London's clocks, across a clock change too.
+    same_time_next_week = (starts.astimezone(LONDON) + timedelta(days=7)).astimezone(UTC)
+    assert resumed.starts_at == same_time_next_week
     assert resumed.title.endswith("(adjourned)")
     assert len(outbox_to(db, f"meeting:{meeting['id']}")) == 20, "notice, then the adjournment"
     public = make_client().get(f"/o/{SLUG}/meetings/{meeting['id']}")
