@@ -247,7 +247,9 @@ def test_an_ft_amendment_through_council_board_and_the_annual_members_meeting(
     office_holders(db, org, Office.GOVERNOR, governors)
     office_holders(db, org, Office.DIRECTOR, directors)
     desk = Desk(secretary_client(make_client, db, org), org)
-    council = desk.meeting("council_of_governors", "Council of governors", timedelta(days=10))
+    council = desk.meeting(
+        "council_of_governors", "Council of governors", timedelta(days=14)
+    )  # 5 clear working days even around bank holidays
     changes = {}
     for title in ("The governors' role be widened", "The council meet monthly"):
         changes[title] = desk.motion(
