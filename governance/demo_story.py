@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from governance import demo_meetings
 from governance.auth.models import User
 from governance.db import utcnow
 from governance.demo_elections import Plan, credentials_of, notice_moment, run_election
@@ -149,6 +150,15 @@ class Story:
                     rng=self.rng,
                 )
                 self.elections[plan.title] = election_id
+        trust, coop = orgs[TRUST_SLUG], orgs[COOP_SLUG]
+        demo_meetings.trust_meetings(self.timeline, trust, secretaries[TRUST_SLUG], self.rng)
+        demo_meetings.coop_agm(self.timeline, coop, secretaries[COOP_SLUG], self.rng)
+        demo_meetings.forward_plan(
+            self.timeline,
+            trust,
+            secretaries[TRUST_SLUG],
+            accounts["governor@riverside.example.org"],
+        )
 
 
 def open_poll_voter(engine: Engine, settings: Settings) -> VoterLogin | None:

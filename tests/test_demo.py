@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
+from governance.accountability.models import KeyDecision, UpdateRequest
 from governance.auth import passwords
 from governance.auth.models import RoleAssignment, User
 from governance.db import Clock, utcnow
@@ -28,11 +29,14 @@ from governance.elections.counting.blt import parse_blt
 from governance.elections.counting.registry import METHODS
 from governance.elections.models import Election, ElectionStatus
 from governance.mail import OutboxMessage
+from governance.meetings.models import Meeting
+from governance.meetings.motion_models import Motion, MotionVoter, Proxy
+from governance.meetings.motion_votes import my_votes
 from governance.members.models import Constituency, Member
 from governance.organisations.models import Organisation
 from governance.settings import Settings
 from tests.conftest import Client
-from tests.factories import travel_to
+from tests.factories import member_client, travel_to
 
 MEMBERS = 60
 AWKWARD = [
@@ -142,6 +146,10 @@ def test_the_demo_lives_and_everything_it_points_at_works(
     assert register.status_code == 200
     assert "Personal assistants" in register.text and "Unpaid carers" in register.text
 
+    check_meetings(engine, db, make_client)
+    check_accountability(engine, db, make_client)
+    check_the_advance_vote_is_reachable(engine, db, make_client)
+
     # Staff sign in with the printed passwords; running again keeps the data, new passwords.
     with Session(engine) as session:
         for login in made.logins:
@@ -155,6 +163,129 @@ def test_the_demo_lives_and_everything_it_points_at_works(
         assert session.exec(select(func.count()).select_from(RoleAssignment)).one() == roles
     assert {x.email for x in again.logins} == {x.email for x in made.logins}
     assert {x.password for x in again.logins}.isdisjoint({x.password for x in made.logins})
+
+
+def org_id(db: Session, slug: str) -> int:
+    found = db.exec(select(Organisation).where(Organisation.slug == slug)).one()
+    db.commit()
+    assert found.id is not None
+    return found.id
+
+
+def meetings_of(db: Session, slug: str) -> dict[str, Meeting]:
+    found = db.exec(select(Meeting).where(Meeting.organisation_id == org_id(db, slug))).all()
+    db.commit()
+    return {m.title: m for m in found}
+
+
+def motion_on(db: Session, meeting: Meeting) -> Motion:
+    found = db.exec(select(Motion).where(Motion.meeting_id == meeting.id)).one()
+    db.commit()
+    return found
+
+
+def check_meetings(engine: Engine, db: Session, make_client: Callable[[], Client]) -> None:
+    public = make_client()
+    trust = meetings_of(db, "riverside-ft")
+    council = trust["Council of governors"]
+    page = public.get(f"/o/riverside-ft/meetings/{council.id}")
+    assert page.status_code == 200
+    assert "<h2>Minutes</h2>" in page.text and "voted on it with the board" in page.text
+
+    # The amendment needed a majority of the governors and of the directors: both are shown.
+    amendment = motion_on(db, council)
+    result = public.get(f"/api/orgs/riverside-ft/motions/{amendment.id}/result").json()
+    assert result["passed"] is True
+    bodies = {check["body"]: check for check in result["decision"]["checks"]}
+    assert set(bodies) == {"governors", "directors"}
+    assert all(check["for"] > check["against"] for check in bodies.values())
+    shown = public.get(f"/o/riverside-ft/motions/{amendment.id}/result").text
+    assert "governors" in shown.lower() and "directors" in shown.lower()
+
+    # The co-op's AGM: a special resolution carried with proxies counted.
+    agm = meetings_of(db, "greenfield-coop")["Annual general meeting"]
+    special = motion_on(db, agm)
+    assert special.kind == "special_resolution"
+    result = public.get(f"/api/orgs/greenfield-coop/motions/{special.id}/result").json()
+    assert result["passed"] is True
+    with Session(engine) as session:
+        held = session.exec(
+            select(func.count()).select_from(Proxy).where(Proxy.meeting_id == agm.id)
+        ).one()
+        channels = set(
+            session.exec(select(MotionVoter.channel).where(MotionVoter.motion_id == special.id))
+        )
+    assert held == 5
+    assert {"online", "in_meeting", "proxy"} <= {str(c) for c in channels}
+    page = public.get(f"/o/greenfield-coop/motions/{special.id}/result")
+    assert page.status_code == 200 and "Special resolution" in page.text
+
+
+def check_accountability(engine: Engine, db: Session, make_client: Callable[[], Client]) -> None:
+    public = make_client()
+    trust_id = org_id(db, "riverside-ft")
+    with Session(engine) as session:
+        decisions = session.exec(
+            select(KeyDecision).where(KeyDecision.organisation_id == trust_id)
+        ).all()
+        asked = session.exec(
+            select(UpdateRequest).where(UpdateRequest.organisation_id == trust_id)
+        ).all()
+    today = utcnow().date()
+    inside = [d for d in decisions if (d.decision_date - today).days <= 28]
+    outside = [d for d in decisions if (d.decision_date - today).days > 28]
+    assert inside and outside
+    assert all(d.decision_date > today and d.forward_plan_id for d in decisions)
+    upcoming = public.get("/o/riverside-ft/transparency/upcoming").text
+    for decision in decisions:
+        assert decision.title in upcoming
+    states = {
+        "answered" if r.status == "answered" else ("overdue" if r.due_on < today else "open")
+        for r in asked
+    }
+    assert states == {"answered", "open", "overdue"}
+    assert public.get("/o/riverside-ft/transparency").status_code == 200
+
+
+def check_the_advance_vote_is_reachable(
+    engine: Engine, db: Session, make_client: Callable[[], Client]
+) -> None:
+    """A member follows links, from the start page and from the notice e-mailed to them, to
+    the vote before the annual members' meeting, and casts it."""
+    annual = meetings_of(db, "riverside-ft")["Annual members' meeting"]
+    motion = motion_on(db, annual)
+    with Session(engine) as session:
+        member = session.exec(
+            select(Member)
+            .where(Member.organisation_id == annual.organisation_id)
+            .where(col(Member.email).is_not(None))
+            .order_by(col(Member.id).desc())
+        ).first()
+        assert member is not None and member.email
+        notice = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.to_address == member.email)
+            .where(OutboxMessage.purpose == f"meeting:{annual.id}")
+        ).one()
+    browser = member_client(make_client, engine, member)
+
+    def links(path: str) -> list[str]:
+        response = browser.get(path)
+        assert response.status_code == 200, path
+        return re.findall(r'href="(/o/riverside-ft/[^"#?]*)"', response.text)
+
+    meetings_link = next(x for x in links("/o/riverside-ft") if x.endswith("/meetings"))
+    meeting_page = f"/o/riverside-ft/meetings/{annual.id}"
+    assert meeting_page in links(meetings_link)
+    emailed = re.search(r"https?://\S+(/o/riverside-ft/meetings/\d+)", notice.body_text)
+    assert emailed and emailed.group(1) == meeting_page
+    vote_list = next(x for x in links(meeting_page) if x.endswith("/vote"))
+    vote_page = next(x for x in links(vote_list) if x.endswith(f"/motions/{motion.id}/vote"))
+    browser.get(vote_page)
+    cast = browser.form(vote_page, {"choice": "for"})
+    assert cast.status_code == 200, cast.text
+    with Session(engine) as session:
+        assert my_votes(session, [motion.id or 0], member.id or 0) == {motion.id: "online"}
 
 
 @pytest.mark.parametrize("moment", AWKWARD, ids=lambda m: m.isoformat())
