@@ -260,7 +260,13 @@ _attach_domain_commands()
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--members", default=120, show_default=True, type=click.IntRange(0, 200_000))
+@click.option(
+    "--members",
+    default=60,
+    show_default=True,
+    type=click.IntRange(30, 200_000),
+    help="Members on each register.",
+)
 @click.option(
     "--serve/--no-serve", default=True, show_default=True, help="Start the service after."
 )

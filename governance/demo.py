@@ -283,8 +283,14 @@ def _setup(
     return orgs, accounts, logins
 
 
-def build(engine: Engine, settings: Settings, *, members: int = 120) -> Made:
+MIN_MEMBERS = 30
+"""Fewer members than this leave a constituency without enough candidates or voters."""
+
+
+def build(engine: Engine, settings: Settings, *, members: int = 60) -> Made:
     """Create the demo (or refresh its passwords) and say where each kind of user starts."""
+    if members < MIN_MEMBERS:
+        raise ValueError(f"the demo needs at least {MIN_MEMBERS} members per organisation")
     rng = random.Random(2026)  # noqa: S311 (demo names and votes, not secrets)
     with Session(engine, expire_on_commit=False) as db:
         exists = db.exec(select(Organisation).where(Organisation.slug == TRUST[0])).first()

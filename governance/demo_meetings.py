@@ -4,10 +4,12 @@ and accountability services on the demo's moving clock."""
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from governance.accountability import governors as governor_register
 from governance.accountability import service as plans
 from governance.accountability import update_requests
 from governance.accountability.access import Staff
@@ -15,6 +17,7 @@ from governance.accountability.schemas import (
     AnswerIn,
     DecisionIn,
     DecisionPublishIn,
+    GovernorLinkIn,
     PlanIn,
     PlanPublishIn,
     RequestIn,
@@ -38,6 +41,7 @@ from governance.organisations.constitution import Role
 from governance.organisations.models import Organisation
 from governance.workdays import ENGLAND_AND_WALES
 
+LONDON = ZoneInfo("Europe/London")
 AMENDMENT = "The constitution be amended to add a young people's constituency"
 ANNUAL_REPORT = "The annual report and accounts be received"
 SPECIAL = "Rule 7 be amended so that general meetings may be held online"
@@ -64,6 +68,12 @@ def office_holders(  # noqa: PLR0917
         recorded_by="demo",
     )
     session.commit()
+
+
+def evening(moment: datetime, days: int) -> datetime:
+    """18:00 local time ``days`` days from the day of ``moment`` (negative: before it)."""
+    day = moment.astimezone(LONDON).date() + timedelta(days=days)
+    return datetime.combine(day, time(18, 0), tzinfo=LONDON).astimezone(UTC)
 
 
 def _meeting(  # noqa: PLR0917
@@ -160,7 +170,7 @@ def trust_meetings(
     def first_council(session: Session) -> None:
         meeting = _meeting(
             timeline, session, org, actor, MeetingKind.COUNCIL_OF_GOVERNORS,
-            "Council of governors", present - timedelta(days=9),
+            "Council of governors", evening(present, -9),
         )  # fmt: skip
         ids["first"] = meeting.id or 0
         motion = _motion(session, org, meeting, MotionKind.FT_AMENDMENT, AMENDMENT, actor)
@@ -176,7 +186,7 @@ def trust_meetings(
     def second_council(session: Session) -> None:
         meeting = _meeting(
             timeline, session, org, actor, MeetingKind.COUNCIL_OF_GOVERNORS,
-            "Council of governors (quarterly)", present - timedelta(days=2),
+            "Council of governors (quarterly)", evening(present, -2),
         )  # fmt: skip
         _hold(
             timeline, org, meeting.id or 0, actor,
@@ -188,7 +198,7 @@ def trust_meetings(
     def annual_members(session: Session) -> None:
         meeting = _meeting(
             timeline, session, org, actor, MeetingKind.FT_ANNUAL_MEMBERS,
-            "Annual members' meeting", present + timedelta(days=24),
+            "Annual members' meeting", evening(present, 24),
         )  # fmt: skip
         motion = _motion(session, org, meeting, MotionKind.ORDINARY, ANNUAL_REPORT, actor)
         for person in members_of(session, org, "NORTH")[1:8]:
@@ -211,7 +221,7 @@ def coop_agm(timeline: Timeline, org: Organisation, secretary: User, rng: random
     def called(session: Session) -> None:
         meeting = _meeting(
             timeline, session, org, actor, MeetingKind.COOP_AGM,
-            "Annual general meeting", present - timedelta(days=20),
+            "Annual general meeting", evening(present, -20),
         )  # fmt: skip
         ids["meeting"] = meeting.id or 0
         special = _motion(session, org, meeting, MotionKind.SPECIAL, SPECIAL, actor)
@@ -263,7 +273,7 @@ def coop_agm(timeline: Timeline, org: Organisation, secretary: User, rng: random
         )  # fmt: skip
 
     timeline.at(present - timedelta(days=45), called)
-    timeline.at(present - timedelta(days=20) + timedelta(minutes=5), held)
+    timeline.at(evening(present, -20) + timedelta(minutes=5), held)
 
 
 def forward_plan(timeline: Timeline, org: Organisation, secretary: User, governor: User) -> None:
@@ -272,6 +282,13 @@ def forward_plan(timeline: Timeline, org: Organisation, secretary: User, governo
     present = timeline.present
     actor = f"user:{secretary.id}"
     who = Staff(org, secretary, frozenset({Role.SECRETARY}))
+    with Session(timeline.engine, expire_on_commit=False) as session:
+        lead = members_of(session, org, "SOUTH")[-1]  # in office since before the story
+        governor_register.link_account(
+            session,
+            who,
+            GovernorLinkIn(member=lead.reference, user_email=governor.email, lead=True),
+        )
 
     def plan(session: Session) -> None:
         today = present.date()
