@@ -210,6 +210,11 @@ def start_here(made: Made, base_url: str) -> list[str]:
             f"  Member sign-in (the link is e-mailed to {voter.member_email}):",
             f"    {base}/o/{voter.organisation}/member-sign-in",
         ]
+    else:
+        lines += [
+            "  No demo poll is open now (it has closed since the demo was built); build a fresh",
+            "  demo in an empty data directory (GOVERNANCE_DATA_DIR) to vote in one.",
+        ]
     lines += [
         f"  Riverside's start page, with meetings and votes open to members: {base}/o/{TRUST_SLUG}",
         f"  The co-operative: {base}/o/{COOP_SLUG}   the mutual: {base}/o/{MUTUAL_SLUG}",

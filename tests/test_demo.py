@@ -361,3 +361,10 @@ def test_the_demo_command_prints_links_to_the_port_it_serves(tmp_path: Path) -> 
     texts = [p.read_text(errors="replace") for p in mail]
     assert any("http://127.0.0.1:8765/o/riverside-ft/" in t for t in texts)
     assert not any(":8000/" in t for t in texts)
+
+
+def test_without_an_open_poll_the_demo_says_how_to_get_one() -> None:
+    lines = "\n".join(start_here(Made(logins=[], voter=None), "http://127.0.0.1:8123"))
+    assert "voter ID" not in lines
+    assert "No demo poll is open now" in lines
+    assert "http://127.0.0.1:8123/sign-in" in lines
