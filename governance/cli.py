@@ -292,6 +292,8 @@ def demo(host: str, port: int, members: int, serve: bool) -> None:
     engine = make_engine(settings.database_url)
     try:
         made = build(engine, settings, members=members)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     finally:
         engine.dispose()
     click.echo(f"\nDemo data is in {settings.database_url}\n")

@@ -25,6 +25,7 @@ from governance.auth import passwords, service, staff
 from governance.auth.models import User
 from governance.demo_story import Made, StaffLogin, Story, local_today, made_from, start_here
 from governance.demo_timeline import Timeline
+from governance.elections.models import Election
 from governance.members import configuration, importing
 from governance.members.eligibility import Category, Kind
 from governance.members.models import Member
@@ -294,6 +295,15 @@ def build(engine: Engine, settings: Settings, *, members: int = 60) -> Made:
     rng = random.Random(2026)  # noqa: S311 (demo names and votes, not secrets)
     with Session(engine, expire_on_commit=False) as db:
         exists = db.exec(select(Organisation).where(Organisation.slug == TRUST[0])).first()
+        lived = (
+            exists is not None
+            and db.exec(select(Election.id).where(Election.organisation_id == exists.id)).first()
+        )
+    if exists is not None and not lived:
+        raise ValueError(
+            "this database holds an earlier demo without its history; build the demo in an "
+            "empty data directory (GOVERNANCE_DATA_DIR) or database instead"
+        )
     if exists is not None:
         with Session(engine, expire_on_commit=False) as db:
             today = local_today(exists)

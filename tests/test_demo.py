@@ -36,7 +36,7 @@ from governance.members.models import Constituency, Member, MembershipPeriod
 from governance.organisations.models import Organisation
 from governance.settings import Settings
 from tests.conftest import Client
-from tests.factories import member_client, travel_to
+from tests.factories import make_org, member_client, travel_to
 
 MEMBERS = 60
 AWKWARD = [
@@ -368,3 +368,13 @@ def test_without_an_open_poll_the_demo_says_how_to_get_one() -> None:
     assert "voter ID" not in lines
     assert "No demo poll is open now" in lines
     assert "http://127.0.0.1:8123/sign-in" in lines
+
+
+def test_an_earlier_demo_without_history_is_not_built_upon(
+    engine: Engine, settings: Settings, db: Session
+) -> None:
+    make_org(db, "riverside-ft")
+    with pytest.raises(ValueError, match="earlier demo without its history"):
+        build(engine, settings, members=MEMBERS)
+    with pytest.raises(ValueError, match="at least 30 members"):
+        build(engine, settings, members=10)
