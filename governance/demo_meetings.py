@@ -328,21 +328,16 @@ def forward_plan(timeline: Timeline, org: Organisation, secretary: User, governo
             )
 
     def asked(session: Session) -> None:
+        """Two months ago: one question answered within the time allowed, one never answered
+        (overdue now)."""
         people = members_of(session, org, "SOUTH")
-        for n, (subject, state) in enumerate(
-            (
-                ("Car parking charges", "answered"),
-                ("Waiting times in A&E", "overdue"),
-                ("Volunteering on the wards", "open"),
-            )
-        ):
-            if state == "open":
-                continue
-            _raise(timeline, session, org, people[n + 1], subject, state, who)
+        _raise(timeline, session, org, people[1], "Car parking charges", "answered", who)
+        _raise(timeline, session, org, people[2], "Waiting times in A&E", "overdue", who)
 
     def recent(session: Session) -> None:
+        """Two days ago: a question still within its time to answer."""
         people = members_of(session, org, "SOUTH")
-        _raise(timeline, session, org, people[4], "Volunteering on the wards", "open", who)
+        _raise(timeline, session, org, people[3], "Volunteering on the wards", "open", who)
 
     timeline.at(present - timedelta(days=3), plan)
     timeline.at(present - timedelta(days=60), asked)
