@@ -260,17 +260,30 @@ _attach_domain_commands()
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--members", default=300, show_default=True, type=click.IntRange(0, 200_000))
+@click.option(
+    "--members",
+    default=60,
+    show_default=True,
+    type=click.IntRange(30, 200_000),
+    help="Members on each register.",
+)
 @click.option(
     "--serve/--no-serve", default=True, show_default=True, help="Start the service after."
 )
 def demo(host: str, port: int, members: int, serve: bool) -> None:
-    """Set up demo organisations, staff and members, print the sign-ins, and start the service."""
+    """Set up living demo organisations (elections, meetings, motions, forward plans, questions),
+    print where each kind of user starts, and start the service.
+
+    Links in the demo's e-mails and in what it prints use the host and port served, unless
+    GOVERNANCE_BASE_URL says otherwise.
+    """
     from governance import audit as audit_log
     from governance.db import make_engine
-    from governance.demo import seed
+    from governance.demo import build, link_base, start_here
     from governance.migrate import upgrade
 
+    if not os.environ.get("GOVERNANCE_BASE_URL"):
+        os.environ["GOVERNANCE_BASE_URL"] = link_base(host, port)
     settings = load_settings()
     if settings.production:
         raise click.ClickException("the demo is not for production databases")
@@ -278,19 +291,14 @@ def demo(host: str, port: int, members: int, serve: bool) -> None:
     audit_log.configure(settings.secret_key)
     engine = make_engine(settings.database_url)
     try:
-        logins = seed(engine, members=members)
+        made = build(engine, settings, members=members)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     finally:
         engine.dispose()
-    click.echo(f"\nDemo data is in {settings.database_url}")
-    click.echo("Staff sign-in (new passwords each run; secretaries, returning officers and the")
-    click.echo("administrator set up two-factor sign-in with an authenticator app first):\n")
-    for login in logins:
-        click.echo(
-            f"  {login.role:<20} {login.organisation:<16} {login.email:<36} {login.password}"
-        )
-    click.echo(
-        f"\nSign in at http://{host}:{port}/sign-in ; members' pages: http://{host}:{port}/\n"
-    )
+    click.echo(f"\nDemo data is in {settings.database_url}\n")
+    for line in start_here(made, settings.base_url):
+        click.echo(line)
     if serve:
         ctx = click.get_current_context()
         ctx.invoke(

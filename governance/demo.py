@@ -1,9 +1,12 @@
-"""Demo data: a foundation trust, a multi-stakeholder co-operative, staff accounts and members.
+"""Demo data: a foundation trust, a multi-stakeholder co-operative and a direct-payments
+mutual, with staff accounts, members and months of history.
 
-Everything goes through the same services the pages use (organisations, roles, constituencies,
-areas, and the register import), so the demo shows the product as it really behaves. Running it
-again keeps the data and gives the staff accounts new passwords, because passwords are only ever
-stored hashed and cannot be shown a second time.
+Everything goes through the same services the pages and the API use (organisations, roles,
+constituencies, the register import, elections, meetings and motions, forward plans and
+members' questions), with the service clock moved back months and forward through each
+timetable (:mod:`governance.demo_timeline`), so the demo shows the product as it really
+behaves. Running it again keeps the data and gives the staff accounts new passwords, because
+passwords are only ever stored hashed and cannot be shown a second time.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import csv
 import io
 import random
 import secrets
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,13 +23,19 @@ from sqlmodel import Session, func, select
 
 from governance.auth import passwords, service, staff
 from governance.auth.models import User
+from governance.demo_story import Made, StaffLogin, Story, local_today, made_from, start_here
+from governance.demo_timeline import Timeline
+from governance.elections.models import Election
 from governance.members import configuration, importing
-from governance.members.eligibility import Kind
+from governance.members.eligibility import Category, Kind
 from governance.members.models import Member
 from governance.members.schemas import AreaIn, ConstituencyIn
 from governance.organisations import service as organisations
 from governance.organisations.constitution import OrganisationType, Role
 from governance.organisations.models import Organisation
+from governance.settings import Settings
+
+__all__ = ["Made", "StaffLogin", "build", "link_base", "start_here"]
 
 ACTOR = "demo"
 FIRST_NAMES = (
@@ -40,14 +48,6 @@ LAST_NAMES = (
     *("Jones", "Khan", "Lewis", "Morgan", "Nowak", "O'Brien", "Patel", "Quinn", "Roberts"),
     *("Smith", "Taylor", "Usman", "Venkat", "Walker", "Williams", "Young", "Zhang"),
 )
-
-
-@dataclass(frozen=True)
-class StaffLogin:
-    organisation: str
-    role: str
-    email: str
-    password: str
 
 
 def _user(db: Session, email: str, name: str, admin: bool = False) -> tuple[User, str]:
@@ -112,6 +112,18 @@ def _trust_shape(db: Session, org: Organisation) -> None:
     )
 
 
+def _mutual_shape(db: Session, org: Organisation) -> None:
+    if configuration.constituencies(db, org.id or 0):
+        return
+    for code, name, category in (
+        ("DIRECT", "People receiving direct payments", Category.DIRECT_PAYMENTS),
+        ("CARERS", "Unpaid carers", Category.UNPAID_CARER),
+        ("PAS", "Personal assistants", Category.PERSONAL_ASSISTANT),
+    ):
+        shape = {"code": code, "name": name, "kind": Kind.MEMBER_CLASS, "category": category}
+        configuration.add_constituency(db, org, ConstituencyIn.model_validate(shape), actor=ACTOR)
+
+
 def _coop_shape(db: Session, org: Organisation) -> None:
     if configuration.constituencies(db, org.id or 0):
         return
@@ -169,6 +181,15 @@ def _coop_rows(rng: random.Random, count: int, today: date) -> list[dict[str, st
     return rows
 
 
+def _mutual_rows(rng: random.Random, count: int, today: date) -> list[dict[str, str]]:
+    rows = []
+    for number in range(1, count + 1):
+        row = _person(rng, number, "DPM", today)
+        row["constituency"] = rng.choices(("DIRECT", "CARERS", "PAS"), (5, 3, 2))[0]
+        rows.append(row)
+    return rows
+
+
 def _person(rng: random.Random, number: int, prefix: str, today: date) -> dict[str, str]:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     born = today - timedelta(days=rng.randint(17 * 365, 88 * 365))
@@ -210,34 +231,94 @@ def _import_members(db: Session, org: Organisation, rows: list[dict[str, str]], 
     return applied.created
 
 
-def seed(engine: Engine, *, members: int = 300, today: date | None = None) -> list[StaffLogin]:
-    """Create (or refresh) the demo and return the staff sign-in details to print."""
-    today = today or date.today()  # noqa: DTZ011 (a calendar date in the server's own zone)
-    rng = random.Random(2026)  # noqa: S311 (demo names, not secrets)
+TRUST = ("riverside-ft", "Riverside NHS Foundation Trust", OrganisationType.FOUNDATION_TRUST)
+COOP = ("greenfield-coop", "Greenfield Community Co-operative", OrganisationType.COOPERATIVE)
+MUTUAL = (
+    "together-mutual",
+    "Together Direct Payments Mutual",
+    OrganisationType.DIRECT_PAYMENTS_MUTUAL,
+)
+STAFF = (
+    (TRUST, "secretary@riverside.example.org", "Sam Secretary", Role.SECRETARY),
+    (TRUST, "governor@riverside.example.org", "Gita Governor", Role.GOVERNOR),
+    (TRUST, "returning.officer@example.org", "Robin Returning", Role.RETURNING_OFFICER),
+    (COOP, "secretary@greenfield.example.org", "Casey Secretary", Role.SECRETARY),
+    (COOP, "returning.officer@example.org", "Robin Returning", Role.RETURNING_OFFICER),
+    (MUTUAL, "secretary@together.example.org", "Morgan Secretary", Role.SECRETARY),
+    (MUTUAL, "returning.officer@example.org", "Robin Returning", Role.RETURNING_OFFICER),
+)
+
+
+def link_base(host: str, port: int) -> str:
+    """The address links should use for a service listening on ``host`` and ``port``."""
+    if host in ("0.0.0.0", ""):  # noqa: S104 (naming the wildcard, not binding to it)
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "[::1]"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _setup(
+    db: Session, rng: random.Random, members: int, today: date
+) -> tuple[dict[str, Organisation], dict[str, User], list[StaffLogin]]:
+    """The organisations, their registers and staff (refreshing passwords when they exist)."""
     logins: list[StaffLogin] = []
+    admin, password = _user(db, "admin@example.org", "Platform Administrator", admin=True)
+    logins.append(StaffLogin("(all)", "platform admin", admin.email, password))
+    orgs = {slug: _organisation(db, slug, name, kind) for slug, name, kind in (TRUST, COOP, MUTUAL)}
+    trust, coop, mutual = orgs[TRUST[0]], orgs[COOP[0]], orgs[MUTUAL[0]]
+    _trust_shape(db, trust)
+    _coop_shape(db, coop)
+    _mutual_shape(db, mutual)
+    _import_members(db, trust, _trust_rows(rng, members, today), today)
+    _import_members(db, coop, _coop_rows(rng, members, today), today)
+    _import_members(db, mutual, _mutual_rows(rng, max(members // 2, 12), today), today)
+    accounts: dict[str, User] = {}
+    for (slug, _, _), email, name, role in STAFF:
+        if email not in accounts:
+            accounts[email], password = _user(db, email, name)
+            logins.append(StaffLogin(slug, role.label, email, password))
+        _grant(db, orgs[slug], accounts[email], role, admin)
+    return orgs, accounts, logins
+
+
+MIN_MEMBERS = 30
+"""Fewer members than this leave a constituency without enough candidates or voters."""
+
+
+def build(engine: Engine, settings: Settings, *, members: int = 60) -> Made:
+    """Create the demo (or refresh its passwords) and say where each kind of user starts."""
+    if members < MIN_MEMBERS:
+        raise ValueError(f"the demo needs at least {MIN_MEMBERS} members per organisation")
+    rng = random.Random(2026)  # noqa: S311 (demo names and votes, not secrets)
     with Session(engine, expire_on_commit=False) as db:
-        admin, password = _user(db, "admin@example.org", "Platform Administrator", admin=True)
-        logins.append(StaffLogin("(all)", "platform admin", admin.email, password))
-        trust = _organisation(
-            db, "riverside-ft", "Riverside NHS Foundation Trust", OrganisationType.FOUNDATION_TRUST
+        exists = db.exec(select(Organisation).where(Organisation.slug == TRUST[0])).first()
+        lived = (
+            exists is not None
+            and db.exec(select(Election.id).where(Election.organisation_id == exists.id)).first()
         )
-        coop = _organisation(
-            db, "greenfield-coop", "Greenfield Community Co-operative", OrganisationType.COOPERATIVE
+    if exists is not None and not lived:
+        raise ValueError(
+            "this database holds an earlier demo without its history; build the demo in an "
+            "empty data directory (GOVERNANCE_DATA_DIR) or database instead"
         )
-        _trust_shape(db, trust)
-        _coop_shape(db, coop)
-        _import_members(db, trust, _trust_rows(rng, members, today), today)
-        _import_members(db, coop, _coop_rows(rng, members, today), today)
-        accounts: dict[str, User] = {}
-        for org, email, name, role in (
-            (trust, "secretary@riverside.example.org", "Sam Secretary", Role.SECRETARY),
-            (trust, "governor@riverside.example.org", "Gita Governor", Role.GOVERNOR),
-            (trust, "returning.officer@example.org", "Robin Returning", Role.RETURNING_OFFICER),
-            (coop, "secretary@greenfield.example.org", "Casey Secretary", Role.SECRETARY),
-            (coop, "returning.officer@example.org", "Robin Returning", Role.RETURNING_OFFICER),
-        ):
-            if email not in accounts:
-                accounts[email], password = _user(db, email, name)
-                logins.append(StaffLogin(org.slug, role.label, email, password))
-            _grant(db, org, accounts[email], role, admin)
-    return logins
+    if exists is not None:
+        with Session(engine, expire_on_commit=False) as db:
+            today = local_today(exists)
+            _, _, refreshed = _setup(db, rng, members, today)
+        return made_from(engine, settings, refreshed)
+    timeline = Timeline(engine, settings)
+    story = Story(timeline, rng)
+    start = story.start()
+    logins: list[StaffLogin] = []
+
+    def setup(db: Session) -> None:
+        orgs, accounts, found = _setup(db, rng, members, local_today(None))
+        logins.extend(found)
+        story.begin(orgs, accounts)
+
+    timeline.at(start, setup)
+    timeline.run()
+    return made_from(engine, settings, logins)

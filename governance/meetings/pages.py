@@ -24,7 +24,17 @@ from governance.auth.middleware import Identity
 from governance.auth.tenancy import organisation_guard
 from governance.db import utcnow
 from governance.errors import Problem
-from governance.meetings import agenda, attendance, hooks, ical, minutes, questions, service
+from governance.meetings import (
+    agenda,
+    attendance,
+    hooks,
+    ical,
+    minutes,
+    motion_votes,
+    motions,
+    questions,
+    service,
+)
 from governance.meetings.kinds import AttendanceMode, MeetingKind, MinutesStatus
 from governance.meetings.mailing import meeting_path
 from governance.meetings.models import Meeting
@@ -108,6 +118,12 @@ def _meeting_context(
         "show_link": meeting.meeting_kind in PUBLIC_KINDS or member is not None or staff,
         "questions_open": questions.questions_open(root) and root.id == meeting.id,
         "attendance_open": attendance.attendance_open(meeting, now),
+        "votes_open": any(
+            motion_votes.channel_now(m, now) is not None
+            for m in motions.motions_of(db, meeting)
+            if m.status in motions.OPEN
+        ),
+        "vote_path": f"{meeting_path(organisation, meeting)}/vote",
         "attending": attendance.attendance_of(db, meeting, member) if member else None,
         "mine": questions.asked_by(db, root, member) if member else [],
     }

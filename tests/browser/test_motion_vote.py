@@ -127,7 +127,11 @@ def test_a_member_votes_on_a_phone_with_the_keyboard(
         page.keyboard.press("Enter")
         expect(page.locator(".who")).to_contain_text("Mo Member")
 
-        page.goto(f"/o/{slug}/meetings/{meeting_id}/vote")
+        # From the meeting's page (where the notice links to), to its motions.
+        page.goto(f"/o/{slug}/meetings/{meeting_id}")
+        assert_accessible(page)
+        tab_to(page, "a.button >> text=Vote on the motions")
+        page.keyboard.press("Enter")
         expect(page.get_by_role("heading", level=1)).to_have_text("Vote: Annual general meeting")
         assert_accessible(page)
         fits_the_screen(page)
