@@ -57,6 +57,7 @@ def serve(host: str, port: int, workers: int, migrate: bool, access_log: bool) -
             "SQLite serves one process; "
             "use PostgreSQL (GOVERNANCE_DATABASE_URL) for several workers"
         )
+    _check_free(host, port)
     if migrate:
         upgrade(settings.database_url)
     where = f"http://{host}:{port}"
@@ -72,6 +73,19 @@ def serve(host: str, port: int, workers: int, migrate: bool, access_log: bool) -
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         log_level=settings.log_level.lower(),
     )
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse, in one line, an address the service could not listen on (uvicorn would log it
+    among its start-up lines and exit with status 3)."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 # -- db ----------------------------------------------------------------------------------------

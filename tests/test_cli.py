@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import socket
 from pathlib import Path
 
 import click
@@ -287,13 +288,18 @@ def test_serve(shell: Shell) -> None:
     assert f"on http://127.0.0.1:{port} (development, 1 worker(s))" in stdout
     assert_one_line_per_job(stderr)
     assert "Context impl" not in stderr  # Alembic's narration of the migration
-    workers, sqlite_workers = shell.run_all(
-        [["serve", "--workers", "0"], ["serve", "--workers", "2"]]
-    )
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        busy = str(taken.getsockname()[1])
+        workers, sqlite_workers, in_use = shell.run_all(
+            [["serve", "--workers", "0"], ["serve", "--workers", "2"], ["serve", "--port", busy]]
+        )
     production = shell.run("serve", GOVERNANCE_ENV="production", GOVERNANCE_SECRET_KEY="")
+    unreachable = shell.run("serve", GOVERNANCE_DATABASE_URL=UNREACHABLE)
     workers.refused("Invalid value for '--workers': 0 is not in the range 1<=x<=64", status=2)
     sqlite_workers.refused("SQLite serves one process; use PostgreSQL", status=1)
+    in_use.refused(f"cannot listen on 127.0.0.1:{busy}: Address already in use", status=1)
     production.refused("production mode needs GOVERNANCE_SECRET_KEY", status=1)
+    unreachable.refused("cannot use the database", status=1)
 
 
 def test_count(shell: Shell) -> None:
