@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -204,6 +205,11 @@ def admin_create(email: str, name: str, password: str | None) -> None:
     settings = load_settings()
     engine = open_engine(settings)
     if not password:
+        if not sys.stdin.isatty():
+            engine.dispose()
+            raise click.ClickException(
+                "no password given and no terminal to ask on: set GOVERNANCE_ADMIN_PASSWORD"
+            )
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     assert password is not None
     try:
@@ -254,6 +260,20 @@ def audit_verify() -> None:
     click.echo(f"audit chain intact: {_entries(count)}")
 
 
+def _require_head(database_url: str, engine: Any) -> None:
+    """Refuse to run the jobs on a database this release has not migrated (each job would
+    fail, every time it ran)."""
+    from governance.migrate import current_revision, head_revision
+
+    current, head = current_revision(engine), head_revision(database_url)
+    if current != head:
+        engine.dispose()
+        raise click.ClickException(
+            f"the database is at {current or '(empty)'} and this release needs {head}; "
+            "run 'governance db upgrade' first"
+        )
+
+
 def _entries(count: int) -> str:
     return "1 entry" if count == 1 else f"{count} entries"
 
@@ -272,6 +292,7 @@ def scheduler(once: bool) -> None:
 
     settings = load_settings()
     engine = open_engine(settings)
+    _require_head(settings.database_url, engine)
     if once:
         try:
             results = run_all_once(engine, settings)

@@ -9,7 +9,9 @@ what a test checks in a command's output must not depend on the date.
 from __future__ import annotations
 
 import os
+import pty
 import re
+import select
 import shutil
 import signal
 import socket
@@ -116,6 +118,34 @@ class Shell:
 
     def run(self, *args: str, input: str | None = None, **env: str) -> Ran:
         return self.run_all([args], input=input, **env)[0]
+
+    def on_a_terminal(self, *args: str, answers: Sequence[tuple[str, str]] = ()) -> str:
+        """Run a command at a terminal (standard input and error on a pseudo-terminal, where a
+        person would type and watch); each ``(prompt, text)`` of ``answers`` is typed once the
+        prompt shows. All it wrote, once it succeeded."""
+        leader, follower = pty.openpty()
+        process = subprocess.Popen(
+            [GOVERNANCE, *args], env=self.env, cwd=self.root, stdin=follower,
+            stdout=subprocess.PIPE, stderr=follower, text=True, start_new_session=True,
+        )  # fmt: skip
+        os.close(follower)
+        waiting = list(answers)
+        written = b""
+        while select.select([leader], [], [], 60)[0]:
+            try:
+                piece = os.read(leader, 4096)
+            except OSError:  # the command has exited and closed the terminal
+                break
+            if not piece:
+                break
+            written += piece
+            if waiting and written.rstrip().endswith(waiting[0][0].rstrip().encode()):
+                os.write(leader, waiting.pop(0)[1].encode())
+        os.close(leader)
+        stdout, _ = process.communicate(timeout=60)
+        terminal = written.decode(errors="replace")
+        assert process.returncode == 0, terminal + stdout
+        return terminal + stdout
 
     def run_all(
         self, commands: Sequence[Sequence[str]], input: str | None = None, **env: str

@@ -166,11 +166,13 @@ def audit_entries(database_url: str) -> list[AuditEntry]:
 
 def test_admin_create(shell: Shell) -> None:
     shell.migrated()
-    prompted = shell.run(
+    prompted = shell.on_a_terminal(
         "admin", "create", "--email", "Ada@Example.org", "--name", "Ada Admin",
-        input=f"{PASSWORD}\n{PASSWORD}\n",
-    ).ok()  # fmt: skip
-    assert "created platform administrator ada@example.org; sign in at " in prompted.stdout
+        answers=[("Password:", f"{PASSWORD}\n"), ("Repeat for confirmation:", f"{PASSWORD}\n")],
+    )  # fmt: skip
+    assert "Password: " in prompted and "Repeat for confirmation: " in prompted
+    assert PASSWORD not in prompted  # not echoed
+    assert "created platform administrator ada@example.org; sign in at " in prompted
     [admin] = admins(shell)
     assert (admin.email, admin.name) == ("ada@example.org", "Ada Admin")
     assert passwords.verify_password(admin.password_hash, PASSWORD)[0]
@@ -184,6 +186,10 @@ def test_admin_create(shell: Shell) -> None:
             ["admin", "create", "--email", "bea@example.org", "--name", "Bea", "--password", "x"],
         ],
         GOVERNANCE_ADMIN_PASSWORD=PASSWORD,
+    )
+    no_password = shell.run("admin", "create", "--email", "bea@example.org", "--name", "Bea")
+    no_password.refused(
+        "no password given and no terminal to ask on: set GOVERNANCE_ADMIN_PASSWORD"
     )
     again.refused("There is already an account with that email address", status=1)
     missing.refused("Missing option '--email'. See 'governance admin create --help'.", status=2)
@@ -242,6 +248,13 @@ def test_scheduler_once(shell: Shell) -> None:
     assert "Subject: Reminder" in written.read_text()
     missing = Shell(shell.root / "elsewhere", shell.factory).run("scheduler", "--once")
     missing.refused("there is no database at")
+    upgrade(f"sqlite:///{shell.root / 'behind.db'}", "0002_auth")
+    behind = shell.run(
+        "scheduler", "--once", GOVERNANCE_DATABASE_URL=f"sqlite:///{shell.root / 'behind.db'}"
+    )
+    behind.refused(
+        f"the database is at 0002_auth and this release needs {head_revision(shell.database_url)}"
+    )
 
 
 def job_lines(stderr: str) -> list[str]:
@@ -364,7 +377,7 @@ def test_the_operators_first_steps_work_as_written(shell: Shell) -> None:
     assert all(step[0] == "/opt/governance/bin/governance" for step in runs)
     *commands_, serve = [step[1:] for step in runs]
     upgraded, created, verified = [
-        shell.run(*args, input=f"{PASSWORD}\n{PASSWORD}\n", **env).ok() for args in commands_
+        shell.run(*args, GOVERNANCE_ADMIN_PASSWORD=PASSWORD, **env).ok() for args in commands_
     ]
     assert upgraded.stdout.startswith("database upgraded from (empty) to ")
     assert "created platform administrator admin@example.org" in created.stdout

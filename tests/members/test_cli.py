@@ -6,9 +6,6 @@ against the register page's own export.
 
 from __future__ import annotations
 
-import os
-import pty
-import select as select_module
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,7 @@ from governance.audit import AuditEntry
 from governance.members.models import Member, RegisterImport
 from governance.organisations.models import Organisation
 from governance.settings import Settings
-from tests.commands import GOVERNANCE, Shell
+from tests.commands import Shell
 from tests.members.helpers import load
 from tests.members.web import secretary_client
 
@@ -125,38 +122,10 @@ def test_register_import_shows_its_progress_on_a_terminal(
     source.write_text(
         "reference,first_name,last_name,email,date_of_birth,area_code\n" + "\n".join(rows) + "\n"
     )
-    written = on_a_terminal(shell, ["register", "import", "riverside", str(source)])
+    written = shell.on_a_terminal("register", "import", "riverside", str(source))
     assert "Checking large.csv" in written and "100%" in written
     assert "Applying" not in written
     assert "3000 rows: 3000 to create" in written
-
-
-def on_a_terminal(shell: Shell, args: list[str]) -> str:
-    """Everything the command writes when its standard error is a terminal."""
-    import subprocess
-
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [GOVERNANCE, *args], env=shell.env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=follower, text=True,
-    )  # fmt: skip
-    os.close(follower)
-    written = b""
-    while True:
-        ready, _, _ = select_module.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            piece = os.read(leader, 4096)
-        except OSError:
-            break
-        if not piece:
-            break
-        written += piece
-    os.close(leader)
-    stdout, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, written
-    return written.decode() + stdout
 
 
 def test_register_import_refuses_what_it_cannot_use(
