@@ -5,7 +5,8 @@ The commands go through the same services as the secretary's pages, with the sam
 would change and each refused row; with ``--apply`` it then applies the check, in one
 transaction, refusing if the register changed in between. Large files show a progress bar on
 standard error while they are read. ``register export ORG`` writes the page's CSV export. Each
-is recorded in the audit log with the command line (``cli``) as the actor.
+is recorded in the audit log with the command line (``cli``) as the actor (an export as it
+starts, so that one cut short is on record too).
 
 Module-level imports stay light: ``governance --help`` imports this module.
 """
@@ -200,18 +201,7 @@ def export_command(org: str, target: Path | None, former: bool) -> None:
     engine = open_engine(settings)
     try:
         with session(engine) as db:
-            organisation = _organisation(db, org)
-            organisation_id = organisation.id or 0
-            db.commit()
-        chunks = export_csv(engine, organisation_id, include_former=former)
-        if target is None:
-            out = sys.stdout.buffer
-            for chunk in chunks:
-                out.write(chunk)
-            out.flush()
-        else:
-            _write_whole(target, chunks)
-        with session(engine) as db:
+            organisation_id = _organisation(db, org).id or 0
             audit.record(
                 db,
                 actor=ACTOR,
@@ -222,10 +212,27 @@ def export_command(org: str, target: Path | None, former: bool) -> None:
                 detail={"former": former, "to": "file" if target else "standard output"},
             )
             db.commit()
+        chunks = export_csv(engine, organisation_id, include_former=former)
+        if target is None:
+            _write_out(chunks)
+        else:
+            _write_whole(target, chunks)
     finally:
         engine.dispose()
     if target is not None:
         click.echo(f"Register of {org} written to {target}.")
+
+
+def _write_out(chunks: Any) -> None:
+    """Write to standard output; a reader that stops early (``| head``) ends it quietly."""
+    out = sys.stdout.buffer
+    try:
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+    except BrokenPipeError:
+        # Nothing more can be written, and Python would complain when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _write_whole(target: Path, chunks: Any) -> None:
