@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,7 +23,11 @@ from governance.cli_support import (
     load_settings,
     open_engine,
     session,
+    sqlite_path,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -115,7 +119,6 @@ def db_upgrade(revision: str) -> None:
 
 
 def _revision_of(database_url: str) -> str | None:
-    from governance.cli_support import sqlite_path
     from governance.db import make_engine
     from governance.migrate import current_revision
 
@@ -260,20 +263,6 @@ def audit_verify() -> None:
     click.echo(f"audit chain intact: {_entries(count)}")
 
 
-def _require_head(database_url: str, engine: Any) -> None:
-    """Refuse to run the jobs on a database this release has not migrated (each job would
-    fail, every time it ran)."""
-    from governance.migrate import current_revision, head_revision
-
-    current, head = current_revision(engine), head_revision(database_url)
-    if current != head:
-        engine.dispose()
-        raise click.ClickException(
-            f"the database is at {current or '(empty)'} and this release needs {head}; "
-            "run 'governance db upgrade' first"
-        )
-
-
 def _entries(count: int) -> str:
     return "1 entry" if count == 1 else f"{count} entries"
 
@@ -312,6 +301,21 @@ def scheduler(once: bool) -> None:
     click.echo("scheduler running; Ctrl-C to stop")
     stop.wait()
     runner.stop()
+    engine.dispose()
+
+
+def _require_head(database_url: str, engine: Engine) -> None:
+    """Refuse to run the jobs on a database this release has not migrated (each job would
+    fail, every time it ran)."""
+    from governance.migrate import current_revision, head_revision
+
+    current, head = current_revision(engine), head_revision(database_url)
+    if current != head:
+        engine.dispose()
+        raise click.ClickException(
+            f"the database is at {current or '(empty)'} and this release needs {head}; "
+            "run 'governance db upgrade' first"
+        )
 
 
 def _attach_domain_commands() -> None:
