@@ -32,7 +32,7 @@ from tests.commands import Shell, free_port, get, read_until, running, stop, wai
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
-UNREACHABLE = "postgresql://governance@127.0.0.1:1/governance"
+UNREACHABLE = "postgresql://governance:s3cret@127.0.0.1:1/governance"
 STOPPED = (0, -15)
 """How a server stopped by SIGTERM exits: uvicorn shuts down cleanly, then re-raises the signal."""
 PASSWORD = "a long enough password for an administrator"
@@ -117,9 +117,12 @@ def test_db_upgrade(shell: Shell) -> None:
     )
     assert again.ok().stdout == f"database already at {head} (the newest)\n"
     bad.refused("Can't locate revision identified by 'no-such-revision'", status=1)
-    shell.run("db", "upgrade", GOVERNANCE_DATABASE_URL=UNREACHABLE).refused(
-        "cannot use the database postgresql+psycopg://governance@127.0.0.1:1/governance"
+    unreachable = shell.run("db", "upgrade", GOVERNANCE_DATABASE_URL=UNREACHABLE)
+    unreachable.refused(
+        "cannot use the database postgresql+psycopg://governance:***@127.0.0.1:1/governance: "
+        "connection failed"
     )
+    assert "s3cret" not in unreachable.stderr
 
 
 def test_db_current(shell: Shell) -> None:
