@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError
 from sqlmodel import Session
 
-from governance import __version__, audit
+from governance import __version__, audit, logs
 from governance.auth.middleware import CSRF_FIELD, CSRFMiddleware, Identity, SessionMiddleware
 from governance.db import make_engine
 from governance.errors import handle_http_exception, handle_out_of_range, handle_unexpected
@@ -127,9 +127,7 @@ def route_handlers() -> list[Any]:
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level)
     engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size)
     keys = Keys(settings.secret_key)
     audit.configure(settings.secret_key)
@@ -186,6 +184,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         on_shutdown=[on_shutdown],
         state=State({"settings": settings, "engine": engine, "keys": keys, "scheduler": scheduler}),
         debug=False,
+        logging_config=None,  # governance.logs sets up the log (Litestar's own would replace it)
     )
     app.asgi_handler = answer_head_as_get(app.asgi_handler)
     return app

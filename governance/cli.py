@@ -1,4 +1,10 @@
-"""The ``governance`` command."""
+"""The ``governance`` command.
+
+Every command reads the settings through :func:`governance.cli_support.load_settings` (which
+sets up the log and the audit key) and reports any failure in one line; see cli_support. The
+imports of the database layers stay inside the commands, so ``governance --help`` and
+``governance count`` start quickly.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +12,25 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from governance import __version__
-from governance.settings import Settings, SettingsError
+from governance.cli_support import (
+    ACTOR,
+    OneLineGroup,
+    load_settings,
+    open_engine,
+    session,
+    sqlite_path,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
-def load_settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="governance")
 def main() -> None:
     """Member registers, elections, meetings and accountability for member-owned organisations.
@@ -54,6 +62,7 @@ def serve(host: str, port: int, workers: int, migrate: bool, access_log: bool) -
             "SQLite serves one process; "
             "use PostgreSQL (GOVERNANCE_DATABASE_URL) for several workers"
         )
+    _check_free(host, port)
     if migrate:
         upgrade(settings.database_url)
     where = f"http://{host}:{port}"
@@ -71,6 +80,19 @@ def serve(host: str, port: int, workers: int, migrate: bool, access_log: bool) -
     )
 
 
+def _check_free(host: str, port: int) -> None:
+    """Refuse, in one line, an address the service could not listen on (uvicorn would log it
+    among its start-up lines and exit with status 3)."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
+
+
 # -- db ----------------------------------------------------------------------------------------
 
 
@@ -82,22 +104,41 @@ def db() -> None:
 @db.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    """Migrate the database to REVISION (default: the newest)."""
-    from governance.migrate import upgrade
+    """Migrate the database to REVISION (default: the newest), creating it if need be."""
+    from governance.migrate import head_revision, upgrade
 
     settings = load_settings()
+    before = _revision_of(settings.database_url)
     upgrade(settings.database_url, revision)
-    click.echo(f"database at {revision}")
+    after = _revision_of(settings.database_url)
+    newest = " (the newest)" if after == head_revision(settings.database_url) else ""
+    if before == after:
+        click.echo(f"database already at {after}{newest}")
+    else:
+        click.echo(f"database upgraded from {before or '(empty)'} to {after}{newest}")
+
+
+def _revision_of(database_url: str) -> str | None:
+    from governance.db import make_engine
+    from governance.migrate import current_revision
+
+    path = sqlite_path(database_url)
+    if path is not None and not path.is_file():
+        return None
+    engine = make_engine(database_url)
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
 
 
 @db.command("current")
 def db_current() -> None:
     """Show the database's revision and the newest one available."""
-    from governance.db import make_engine
     from governance.migrate import current_revision, head_revision
 
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    engine = open_engine(settings)
     try:
         current = current_revision(engine)
     finally:
@@ -132,12 +173,20 @@ def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and head (developers)."""
     from alembic import command
 
-    from governance.migrate import alembic_config, upgrade
+    from governance.migrate import alembic_config, check, upgrade
 
+    load_settings()
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{Path(scratch) / 'revision.db'}"
         upgrade(url)
-        command.revision(alembic_config(url), message=message, autogenerate=True)
+        if not check(url):
+            raise click.ClickException(
+                "models and migrations agree: there is no change to write a revision for"
+            )
+        script = command.revision(alembic_config(url), message=message, autogenerate=True)
+    for written in script if isinstance(script, list) else [script]:
+        if written is not None:
+            click.echo(f"wrote {written.path}")
 
 
 # -- admin -------------------------------------------------------------------------------------
@@ -155,23 +204,27 @@ def admin() -> None:
 def admin_create(email: str, name: str, password: str | None) -> None:
     """Create a platform administrator (who must set up two-factor sign-in at first sign-in)."""
     from governance.auth import service
-    from governance.db import make_engine
 
     settings = load_settings()
+    engine = open_engine(settings)
     if not password:
+        if not sys.stdin.isatty():
+            engine.dispose()
+            raise click.ClickException(
+                "no password given and no terminal to ask on: set GOVERNANCE_ADMIN_PASSWORD"
+            )
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     assert password is not None
-    engine = make_engine(settings.database_url)
     try:
-        with _session(engine) as session:
+        with session(engine) as db:
             try:
                 user = service.create_user(
-                    session,
+                    db,
                     email=email,
                     name=name,
                     password=password,
                     platform_admin=True,
-                    actor="cli",
+                    actor=ACTOR,
                 )
             except service.AccountError as error:
                 raise click.ClickException(str(error)) from None
@@ -194,22 +247,24 @@ def audit() -> None:
 def audit_verify() -> None:
     """Check the whole audit chain; exit 1 naming each edited, deleted or missing entry."""
     from governance import audit as audit_log
-    from governance.db import make_engine
 
     settings = load_settings()
-    audit_log.configure(settings.secret_key)
-    engine = make_engine(settings.database_url)
+    engine = open_engine(settings)
     try:
-        with _session(engine) as session:
-            count, problems = audit_log.verify(session)
+        with session(engine) as db:
+            count, problems = audit_log.verify(db)
     finally:
         engine.dispose()
     if problems:
         for problem in problems:
             click.echo(f"FAIL {problem.message}", err=True)
-        click.echo(f"audit chain broken: {len(problems)} problem(s) in {count} entries", err=True)
+        click.echo(f"audit chain broken: {len(problems)} problem(s) in {_entries(count)}", err=True)
         sys.exit(1)
-    click.echo(f"audit chain intact: {count} entries")
+    click.echo(f"audit chain intact: {_entries(count)}")
+
+
+def _entries(count: int) -> str:
+    return "1 entry" if count == 1 else f"{count} entries"
 
 
 # -- scheduler ---------------------------------------------------------------------------------
@@ -222,15 +277,20 @@ def scheduler(once: bool) -> None:
     import signal
     import threading
 
-    from governance import audit as audit_log
-    from governance.db import make_engine
     from governance.scheduler import Scheduler, run_all_once
 
     settings = load_settings()
-    audit_log.configure(settings.secret_key)
-    engine = make_engine(settings.database_url)
+    engine = open_engine(settings)
+    _require_head(settings.database_url, engine)
     if once:
-        run_all_once(engine, settings)
+        try:
+            results = run_all_once(engine, settings)
+        finally:
+            engine.dispose()
+        for job_id, succeeded in results.items():
+            click.echo(f"{job_id}: {'done' if succeeded else 'FAILED (see the log above)'}")
+        if not all(results.values()):
+            sys.exit(1)
         return
     runner = Scheduler(engine, settings)
     if not runner.start():
@@ -241,17 +301,30 @@ def scheduler(once: bool) -> None:
     click.echo("scheduler running; Ctrl-C to stop")
     stop.wait()
     runner.stop()
+    engine.dispose()
 
 
-def _session(engine: Engine) -> Session:
-    return Session(engine, expire_on_commit=False)
+def _require_head(database_url: str, engine: Engine) -> None:
+    """Refuse to run the jobs on a database this release has not migrated (each job would
+    fail, every time it ran)."""
+    from governance.migrate import current_revision, head_revision
+
+    current, head = current_revision(engine), head_revision(database_url)
+    if current != head:
+        engine.dispose()
+        raise click.ClickException(
+            f"the database is at {current or '(empty)'} and this release needs {head}; "
+            "run 'governance db upgrade' first"
+        )
 
 
 def _attach_domain_commands() -> None:
     """Each domain adds its own command or group here."""
     from governance.elections.counting.cli import count_command
+    from governance.members.cli import register
 
     main.add_command(count_command, "count")
+    main.add_command(register, "register")
 
 
 _attach_domain_commands()

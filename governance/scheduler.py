@@ -107,17 +107,28 @@ def load_jobs() -> dict[str, Job]:
     return JOBS
 
 
-def run_job_safely(found: Job, engine: Engine, settings: Settings) -> None:
+def run_job_safely(found: Job, engine: Engine, settings: Settings) -> bool:
+    """Run one job; a failure is logged (with its trace) and reported as False."""
     try:
         found.func(engine, settings)
     except Exception:
         log.exception("scheduled job %s failed; it will run again at its next time", found.id)
+        return False
+    return True
 
 
-def run_all_once(engine: Engine, settings: Settings) -> None:
-    """Run every job once, in registration order (the CLI and tests use this)."""
-    for found in load_jobs().values():
-        run_job_safely(found, engine, settings)
+def run_all_once(engine: Engine, settings: Settings) -> dict[str, bool]:
+    """Run every job once, in registration order (the CLI and tests use this); whether each
+    succeeded, by job id."""
+    return {found.id: run_job_safely(found, engine, settings) for found in load_jobs().values()}
+
+
+def every(seconds: int) -> str:
+    """``15 s``, ``5 min``, ``6 h``: a job's interval as the log shows it."""
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
 
 
 class Scheduler:
@@ -140,7 +151,9 @@ class Scheduler:
         scheduler = BackgroundScheduler(
             timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
         )
-        for found in load_jobs().values():
+        jobs = load_jobs()
+        for found in jobs.values():
+            log.info("job %s runs every %s", found.id, every(found.seconds))
             scheduler.add_job(
                 run_job_safely,
                 "interval",
@@ -154,7 +167,7 @@ class Scheduler:
             )
         scheduler.start()
         self._scheduler = scheduler
-        log.info("scheduler started with %d jobs", len(JOBS))
+        log.info("scheduler started with %d jobs", len(jobs))
         return True
 
     def stop(self) -> None:

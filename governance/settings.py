@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from governance.logs import LEVELS
+
 ENVIRONMENTS = ("development", "test", "production")
 
 
@@ -122,6 +124,10 @@ class Settings:
 
     def checked(self) -> Settings:
         """Validate, and create the secret key file outside production when none is given."""
+        if self.log_level not in LEVELS:
+            raise SettingsError(
+                f"GOVERNANCE_LOG_LEVEL must be one of {', '.join(LEVELS)}, got {self.log_level!r}"
+            )
         try:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
