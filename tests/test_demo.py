@@ -36,7 +36,7 @@ from governance.members.models import Constituency, Member, MembershipPeriod
 from governance.organisations.models import Organisation
 from governance.settings import Settings
 from tests.conftest import Client
-from tests.factories import make_org, member_client, travel_to
+from tests.factories import make_org, member_client, subprocess_env, travel_to
 
 MEMBERS = 60
 AWKWARD = [
@@ -329,12 +329,13 @@ def test_links_use_the_host_and_port_served(host: str, port: int, expected: str)
 
 def test_the_demo_command_prints_links_to_the_port_it_serves(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("GOVERNANCE_")}
-    env |= {
-        "GOVERNANCE_ENV": "development",
-        "GOVERNANCE_DATA_DIR": str(tmp_path),
-        "GOVERNANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
-        "GOVERNANCE_SECRET_KEY": "s" * 48,
-    }
+    # The command builds its history from the test's pinned instant, not the machine's date.
+    env = subprocess_env(
+        env,
+        GOVERNANCE_DATA_DIR=str(tmp_path),
+        GOVERNANCE_DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.db'}",
+        GOVERNANCE_SECRET_KEY="s" * 48,
+    )
     done = subprocess.run(
         [
             str(Path(sys.executable).with_name("governance")),
