@@ -6,13 +6,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from governance import __version__
 from governance.settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # `governance count` must start without the database stack
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 
 def load_settings() -> Settings:
@@ -244,6 +247,8 @@ def scheduler(once: bool) -> None:
 
 
 def _session(engine: Engine) -> Session:
+    from sqlmodel import Session
+
     return Session(engine, expire_on_commit=False)
 
 
