@@ -34,6 +34,7 @@ from governance.elections.counting.model import (
     Result,
     Stage,
     Tie,
+    plain_rankings,
 )
 from governance.elections.counting.ties import Lots
 
@@ -78,22 +79,36 @@ def aggregate(election: Election) -> tuple[Counter[tuple[int, ...]], int]:
 
     Meek's reference rule has no equal preferences, so a ballot with one is refused.
     """
+    n = len(election.candidates)
+    merged: Counter[tuple[int, ...]] = Counter()
+    empty = 0
+    plain = plain_rankings(election)
+    if plain is not None:
+        withdrawn = election.withdrawn
+        for ranking, weight in plain:
+            flat = tuple(c for c in ranking if c not in withdrawn) if withdrawn else ranking
+            if not weight:
+                continue
+            if flat:
+                merged[flat] += weight
+            else:
+                empty += weight
+        return merged, empty
     papers: dict[Ranking, int] = {}
     seen = papers.get
     for ballot in election.ballots:
         if ballot.weight < 0:
             raise CountError(f"a ballot has a negative weight ({ballot.weight})")
         papers[ballot.ranking] = seen(ballot.ranking, 0) + ballot.weight
-    n = len(election.candidates)
-    merged: Counter[tuple[int, ...]] = Counter()
-    empty = 0
-    for ranking, weight in papers.items():
+    for groups, weight in papers.items():
         prefs: list[int] = []
-        for group in ranking:
+        for group in groups:
             if len(group) != 1:
                 who = " and ".join(election.candidates[c] for c in group if 0 <= c < n)
+                line = election.equal_preference_line
                 raise CountError(
-                    f"{NAME} does not allow equal preferences, but a ballot ranks "
+                    (f"line {line}: " if line else "")
+                    + f"{NAME} does not allow equal preferences, but a ballot ranks "
                     f"{who or 'nobody'} equally"
                 )
             if not 0 <= group[0] < n:

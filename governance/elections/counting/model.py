@@ -44,7 +44,15 @@ class Election:
     ``invalid`` counts ballot papers already set aside before the count, by reason, so that the
     result can report them; it is filled by ballot normalisation and by the BLT reader.
     ``options`` keeps BLT ``[...]`` options the count does not act on (``tie``, ``droop``, ...)
-    so that writing the file back loses nothing.
+    so that writing the file back loses nothing. ``affiliations`` is empty, or holds one entry
+    per candidate (``""`` for none): the party a BLT file gives beside a name.
+
+    Two fields describe where the ballots came from and never take part in comparisons:
+    ``equal_preference_line`` is the first line of the file with an equal preference (so that a
+    rule set that refuses them can say where), and ``plain`` is the reader's own copy of the
+    ballots as flat 0-based rankings, identical ones merged, when no ballot has an equal
+    preference. A count uses ``plain`` only while ``ballots`` is still the list it was made
+    from (see :func:`plain_rankings`).
     """
 
     candidates: list[str]
@@ -54,6 +62,23 @@ class Election:
     title: str = ""
     invalid: dict[InvalidReason, int] = field(default_factory=dict)
     options: dict[str, list[str]] = field(default_factory=dict)
+    affiliations: list[str] = field(default_factory=list)
+    equal_preference_line: int | None = field(default=None, compare=False, repr=False)
+    plain: tuple[list[Ballot], list[tuple[tuple[int, ...], int]]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+
+def plain_rankings(election: Election) -> list[tuple[tuple[int, ...], int]] | None:
+    """The reader's merged flat rankings ``(ranking, weight)``, if they still describe
+    ``election.ballots`` (the same list, unchanged in length); otherwise ``None``."""
+    plain = election.plain
+    if plain is None:
+        return None
+    source, rankings = plain
+    if source is not election.ballots or len(source) != len(rankings):
+        return None
+    return rankings
 
 
 class CountError(ValueError):

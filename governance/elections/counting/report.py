@@ -19,10 +19,14 @@ from governance.elections.counting.model import Result, Stage
 FORMATS = ("text", "json", "csv", "html")
 
 
-def render(result: Result, fmt: str = "text", title: str = "") -> str:
-    """``result`` in the format ``fmt`` (one of :data:`FORMATS`)."""
+def render(
+    result: Result, fmt: str = "text", title: str = "", affiliations: list[str] | None = None
+) -> str:
+    """``result`` in the format ``fmt`` (one of :data:`FORMATS`). ``affiliations`` (one per
+    candidate, as a BLT file may give them) appear in the JSON report."""
     if fmt == "json":
-        return json.dumps(as_json(result, title), indent=2, ensure_ascii=False) + "\n"
+        data = as_json(result, title, affiliations)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return as_csv(result)
     if fmt == "html":
@@ -32,7 +36,9 @@ def render(result: Result, fmt: str = "text", title: str = "") -> str:
     raise ValueError(f"unknown report format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
-def as_json(result: Result, title: str = "") -> dict[str, Any]:
+def as_json(
+    result: Result, title: str = "", affiliations: list[str] | None = None
+) -> dict[str, Any]:
     """The result as plain data (the shape documented in docs/counting.md)."""
     names = labels(result)
     scale = 10**result.places
@@ -43,6 +49,7 @@ def as_json(result: Result, title: str = "") -> dict[str, Any]:
         "seats": result.seats,
         "places": result.places,
         "candidates": names,
+        "affiliations": list(affiliations or []),
         "valid_votes": str(result.valid_votes // scale),
         "quota": _quota(result),
         "elected": [names[c] for c in result.elected],

@@ -26,6 +26,7 @@ from governance.elections.counting.model import (
     Ranking,
     Result,
     Stage,
+    plain_rankings,
 )
 from governance.elections.counting.papers import Bundle, Parcel, Routed, merge, route
 from governance.elections.counting.rules import (
@@ -131,22 +132,30 @@ class _Count:
             notes=self.notes,
         )
 
+    def _flat_rankings(self) -> Iterable[tuple[tuple[int, ...], int]]:
+        """Every distinct ranking as a flat tuple of candidates, with its weight."""
+        plain = plain_rankings(self.election)
+        if plain is not None:
+            return plain
+        lookup: dict[tuple[int, ...], int] = {(c,): c for c in range(self.n)}
+        single = lookup.__getitem__
+        flat: list[tuple[tuple[int, ...], int]] = []
+        for ranking, weight in _merged(self.election.ballots).items():
+            try:
+                flat.append((tuple(map(single, ranking)), weight))
+            except (KeyError, TypeError):
+                self._refuse(ranking)
+        return flat
+
     def _first_stage(self) -> None:
         by_first: list[list[Bundle]] = [[] for _ in range(self.n)]
         lost = 0
-        lookup: dict[tuple[int, ...], int] = {(c,): c for c in range(self.n)}
-        single = lookup.__getitem__
         withdrawn = self.election.withdrawn
         end = (self.n,)
-        for ranking, weight in _merged(self.election.ballots).items():
+        for ranking, weight in self._flat_rankings():
             if weight == 0:
                 continue
-            try:
-                flat = tuple(map(single, ranking))
-            except (KeyError, TypeError):
-                self._refuse(ranking)
-            if withdrawn:
-                flat = tuple(c for c in flat if c not in withdrawn)
+            flat = tuple(c for c in ranking if c not in withdrawn) if withdrawn else ranking
             if not flat:
                 lost += weight
                 continue
@@ -175,8 +184,10 @@ class _Count:
                     raise CountError(f"a ballot names candidate {c + 1}; there are {self.n}")
             if len(group) != 1:
                 who = " and ".join(self.names[c] for c in group) or "nobody"
+                line = self.election.equal_preference_line
+                where = f"line {line}: " if line else ""
                 raise CountError(
-                    f"{self.rules.name} does not allow equal preferences, "
+                    f"{where}{self.rules.name} does not allow equal preferences, "
                     f"but a ballot ranks {who} equally"
                 )
         raise CountError(f"a ballot's ranking cannot be read: {ranking!r}")
