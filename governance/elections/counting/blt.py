@@ -291,16 +291,17 @@ class _Parser:
     ) -> Election:
         singles = [(c,) for c in range(self.n)]
         get = singles.__getitem__
+        new = tuple.__new__  # Ballot is a named tuple; this skips its Python-level __new__
         ballots: list[Ballot] = []
         plain: list[tuple[tuple[int, ...], int]] = []
         if not self.grouped:
             for flat, weight in self.papers.items():
                 plain.append((flat, weight))
-                ballots.append(Ballot(weight, tuple(map(get, flat))))
+                ballots.append(new(Ballot, (weight, tuple(map(get, flat[:-1])))))
         else:
             for key, weight in self.papers.items():
                 if key and isinstance(key[0], int):
-                    ballots.append(Ballot(weight, tuple(map(get, key))))
+                    ballots.append(Ballot(weight, tuple(map(get, key[:-1]))))
                 else:
                     ballots.append(Ballot(weight, key))
         invalid: dict[InvalidReason, int] = {}
@@ -402,29 +403,31 @@ class _Parser:
         counts = Counter(self.lines[start:end])
         if "".join(counts).translate(_PLAIN_BALLOTS):
             return False
-        index = {str(c + 1): c for c in range(self.n)}.__getitem__
+        # Each token maps straight to its 0-based candidate, and the closing "0" to the sentinel
+        # len(candidates) that closes every flat ranking; anything else is a KeyError.
+        names = {str(c + 1): c for c in range(self.n)}
+        names["0"] = self.n
+        index = names.__getitem__
         papers: dict[Any, int] = {}
         get = papers.get
         empty = 0
+        end = self.n
         try:
             for raw, repeats in counts.items():
-                parts = raw.split()
-                if len(parts) < 2:
-                    if parts:
+                head, _, rest = raw.partition(" ")
+                flat = tuple(map(index, rest.split()))
+                if not flat:
+                    if head.strip() or rest:
                         return False
                     continue
-                if parts[-1] != "0":
+                if flat[-1] != end or (len(flat) > 1 and len(set(flat)) != len(flat)):
                     return False
-                weight = int(parts[0]) * repeats
-                if len(parts) == 2:
+                weight = int(head) * repeats
+                if len(flat) == 1:
                     empty += weight
-                    continue
-                flat = tuple(map(index, parts[1:-1]))
-                if len(flat) > 1 and len(set(flat)) != len(flat):
-                    return False
-                if weight:
+                elif weight:
                     papers[flat] = get(flat, 0) + weight
-        except KeyError:  # a preference that names no candidate, or written "01"
+        except (KeyError, ValueError):  # no such candidate, "01", a tab or leading space
             return False
         self.papers = papers
         self.empty = empty
@@ -531,7 +534,7 @@ class _Parser:
                 self.empty += weight
             return
         if all(len(g) == 1 for g in groups):
-            key = tuple(flat)
+            key = (*flat, self.n)
             self.papers[key] = self.papers.get(key, 0) + weight
             return
         if self.equal_line is None:

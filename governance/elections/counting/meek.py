@@ -86,7 +86,9 @@ def aggregate(election: Election) -> tuple[Counter[tuple[int, ...]], int]:
     if plain is not None:
         withdrawn = election.withdrawn
         for ranking, weight in plain:
-            flat = tuple(c for c in ranking if c not in withdrawn) if withdrawn else ranking
+            flat = (
+                tuple(c for c in ranking[:-1] if c not in withdrawn) if withdrawn else ranking[:-1]
+            )
             if not weight:
                 continue
             if flat:

@@ -133,16 +133,18 @@ class _Count:
         )
 
     def _flat_rankings(self) -> Iterable[tuple[tuple[int, ...], int]]:
-        """Every distinct ranking as a flat tuple of candidates, with its weight."""
+        """Every distinct ranking as a flat tuple of candidates closed by the sentinel
+        ``self.n`` (see papers.route), with its weight."""
         plain = plain_rankings(self.election)
         if plain is not None:
             return plain
         lookup: dict[tuple[int, ...], int] = {(c,): c for c in range(self.n)}
         single = lookup.__getitem__
+        end = (self.n,)
         flat: list[tuple[tuple[int, ...], int]] = []
         for ranking, weight in _merged(self.election.ballots).items():
             try:
-                flat.append((tuple(map(single, ranking)), weight))
+                flat.append((tuple(map(single, ranking)) + end, weight))
             except (KeyError, TypeError):
                 self._refuse(ranking)
         return flat
@@ -151,15 +153,14 @@ class _Count:
         by_first: list[list[Bundle]] = [[] for _ in range(self.n)]
         lost = 0
         withdrawn = self.election.withdrawn
-        end = (self.n,)
         for ranking, weight in self._flat_rankings():
             if weight == 0:
                 continue
             flat = tuple(c for c in ranking if c not in withdrawn) if withdrawn else ranking
-            if not flat:
+            if len(flat) == 1:
                 lost += weight
                 continue
-            by_first[flat[0]].append((flat + end, 0, weight))
+            by_first[flat[0]].append((flat, 0, weight))
         if lost:
             self.invalid[InvalidReason.EMPTY] = self.invalid.get(InvalidReason.EMPTY, 0) + lost
         for candidate, bundles in enumerate(by_first):
