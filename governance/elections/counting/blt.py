@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,10 @@ def read_blt(path: str | Path) -> Election:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BltError(line, "the file is not UTF-8 text") from None
-    return parse_blt(text)
+    del data
+    parser = _Parser(text)
+    del text  # the parser keeps only the lines, and lets go of the ballot lines once read
+    return parser.parse()
 
 
 def parse_blt(text: str) -> Election:
@@ -259,7 +263,7 @@ class _Parser:
         text = text.removeprefix("\ufeff")
         if "/*" in text:
             text = _without_block_comments(text)
-        self.text = text
+        self.quoted_strings = text.count('"') // 2
         self.lines = text.split("\n") if text else []
         self.at = 0  # index of the next line to read
         self.n = 0
@@ -341,7 +345,7 @@ class _Parser:
         if seats < 1:
             raise BltError(line_no, "an election needs at least one seat")
         # Every candidate needs a name further on: on a line of its own, or as a quoted string.
-        room = len(self.lines) - self.at + self.text.count('"') // 2
+        room = len(self.lines) - self.at + self.quoted_strings
         if n > room:
             raise BltError(
                 line_no,
@@ -375,6 +379,7 @@ class _Parser:
         end = self._terminator(start)
         if end is not None and self._plain_ballots(start, end):
             self.at = end + 1
+            self.lines[start:end] = repeat("", end - start)  # free them; line numbers stay
             return
         while True:
             line_no, line = self._next_content("the line '0' that ends the ballots")

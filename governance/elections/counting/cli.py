@@ -16,7 +16,7 @@ from governance.elections.counting import count
 from governance.elections.counting.blt import read_blt, write_blt
 from governance.elections.counting.model import CountError
 from governance.elections.counting.registry import METHODS
-from governance.elections.counting.report import FORMATS, render
+from governance.elections.counting.report import FORMATS, STAGE_VIEWS, render
 
 
 class CountFailed(click.ClickException):
@@ -58,6 +58,14 @@ class _OneLineCommand(click.Command):
     help="Report format.",
 )
 @click.option(
+    "--stages",
+    "stage_view",
+    type=click.Choice(STAGE_VIEWS),
+    default="ours",
+    show_default=True,
+    help="openstv: each batch of an exclusion is a stage of its own, as OpenSTV numbers rounds.",
+)
+@click.option(
     "--write-blt",
     "write_to",
     metavar="OUT.blt",
@@ -74,6 +82,7 @@ def count_command(  # noqa: PLR0917 - click passes every option by position
     seats: int | None,
     seed: str | None,
     fmt: str,
+    stage_view: str,
     write_to: str | None,
     nicknames: bool,
 ) -> None:
@@ -95,7 +104,8 @@ def count_command(  # noqa: PLR0917 - click passes every option by position
         result = count(election, method, seed)
     except CountError as exc:
         raise CountFailed(f"{path}: {' '.join(str(exc).split())}") from None
-    click.echo(render(result, fmt, election.title, election.affiliations), nl=False)
+    report = render(result, fmt, election.title, election.affiliations, stage_view)
+    click.echo(report, nl=False)
 
 
 def _write(target: str, text: str) -> None:

@@ -122,6 +122,9 @@ class Stage:
     excluded: list[int] = field(default_factory=list)
     transfers: dict[int, int] = field(default_factory=dict)  # change per candidate this stage
     extra: dict[str, str] = field(default_factory=dict)  # e.g. transfer value, keep factors
+    # For an exclusion moved in several batches (by value): the state after each batch, as
+    # stages of their own (same number), for a report that shows batches as OpenSTV does.
+    batches: list[Stage] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -298,15 +298,35 @@ class _Count:
         parts = self._exclusion_parts(losers)
         if len(parts) > 1:
             self.building["parcels"] = "; ".join(label for label, _ in parts)
-        for index, (_, parcels) in enumerate(parts, start=1):
+        batches: list[Stage] = []
+        before = dict(enumerate(self.totals))
+        for index, (label, parcels) in enumerate(parts, start=1):
+            newly = len(self.newly)
             self._transfer_part(parcels, changes)
             self._after_transfer(stage_end=index == len(parts))
+            after = dict(enumerate(self.totals))
+            batches.append(
+                Stage(
+                    number=len(self.stages) + 1,
+                    action="exclusion",
+                    subjects=losers,
+                    description=f"{description}: {label}",
+                    totals=after,
+                    non_transferable=self.non_transferable,
+                    elected=self.newly[newly:],
+                    excluded=list(losers) if index == 1 else [],
+                    transfers={c: v - before[c] for c, v in after.items() if v != before[c]},
+                )
+            )
+            before = after
             if len(self.elected) == self.seats and index < len(parts):
                 self.building["stopped"] = f"all places filled after parcel {index}"
                 break
         if not parts:
             self._after_transfer(stage_end=True)
         self._record("exclusion", losers, description, changes, excluded=losers)
+        if len(batches) > 1:
+            self.stages[-1].batches = batches
 
     def _transfer_part(self, parcels: list[tuple[int, Parcel]], changes: dict[int, int]) -> None:
         """Move the parcels, each at its own value, to the next continuing preferences."""

@@ -248,3 +248,16 @@ def test_write_blt_to_an_unwritable_place_exits_with_status_2(tmp_path: Path) ->
     code, _, err = run_governance("count", str(ward_path()), "--write-blt", str(target))
     assert code == 2
     assert err.startswith("Error: cannot write") and err.count("\n") == 1
+
+
+def test_openstv_stage_view_numbers_each_batch() -> None:
+    path = stv_dir() / "droop/blt/M135.blt"
+    _, ours, _ = run(str(path), "--method", "ers97-stv", "--format", "json", "--seed", "s")
+    _, theirs, _ = run(
+        str(path), "--method", "ers97-stv", "--format", "json", "--seed", "s", "--stages", "openstv"
+    )
+    ours_stages, their_stages = json.loads(ours)["stages"], json.loads(theirs)["stages"]
+    assert len(their_stages) > len(ours_stages)
+    assert [s["stage"] for s in their_stages] == list(range(1, len(their_stages) + 1))
+    assert their_stages[-1]["totals"] == ours_stages[-1]["totals"]
+    assert json.loads(theirs)["elected"] == json.loads(ours)["elected"]
