@@ -83,6 +83,14 @@ def aggregate(election: Election) -> tuple[Counter[tuple[int, ...]], int]:
     merged: Counter[tuple[int, ...]] = Counter()
     empty = 0
     plain = plain_rankings(election)
+    if plain is not None and not election.withdrawn:
+        # The reader's rankings are merged and checked already. They keep their closing
+        # sentinel (candidate n), which the count's status list marks as out.
+        for ranking, weight in plain:
+            if len(ranking) == 1:
+                empty += weight
+        merged.update({r: w for r, w in plain if w and len(r) > 1})
+        return merged, empty
     if plain is not None:
         withdrawn = election.withdrawn
         for ranking, weight in plain:
@@ -252,7 +260,7 @@ class _Count:
             action, subjects = "exclusion", [loser]
 
     def _status(self) -> list[str]:
-        status = [OUT] * len(self.names)
+        status = [OUT] * (len(self.names) + 1)  # the last: a sentinel that may close rankings
         for c in self.hopeful:
             status[c] = HOPEFUL
         for c in self.elected:

@@ -428,3 +428,25 @@ def test_written_files_follow_the_peers_grammars() -> None:
 
 def test_reference_folder_location_is_the_shared_one() -> None:
     assert STV.name == "stv"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "scotland-2017/blt/aberdeen_2017_ward9.blt",
+        "droop/blt/SCwopt.blt",
+        "wikipedia-examples/wikipedia-counting_stv-with-empty-and-zero-weight-ballots.blt",
+        "wikipedia-examples/hww-documentation-example-withdrawn.blt",
+    ],
+)
+@pytest.mark.parametrize("method", ["scottish-stv", "mer2014-stv", "ers97-stv", "meek-stv"])
+def test_counts_from_the_readers_rankings_equal_counts_from_the_ballots(
+    source: str, method: str
+) -> None:
+    election = read_blt(stv_dir() / source)
+    assert election.plain is not None
+    without = replace(election, plain=None)
+    assert count(election, method, "seed") == count(without, method, "seed")
+    # A changed ballot list is never counted from the reader's stale copy.
+    changed = replace(election, ballots=[*election.ballots, Ballot(5, ((0,),))])
+    assert count(changed, method, "seed") == count(replace(changed, plain=None), method, "seed")
