@@ -108,6 +108,14 @@ def pyrankvote_count(path: Path) -> None:
     print("Elected, in order: " + ", ".join(c.name for c in result.get_winners()))
 
 
+def write_files(folder: Path, ballots: int) -> None:
+    """Write the plain and the [nick] files; print the number of distinct rankings."""
+    rankings = synthetic_rankings(ballots)
+    write_paper_file(folder / f"papers-{ballots}.blt", rankings, 5, nicks=False)
+    write_paper_file(folder / f"papers-{ballots}-nick.blt", rankings, 5, nicks=True)
+    print(len({tuple(r) for r in rankings}))
+
+
 def stv_rs_binary() -> str | None:
     given = os.environ.get("STV_RS")
     if given:
@@ -128,9 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per program (default 3)")
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
     parser.add_argument("--pyrankvote-on", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--write-files", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.pyrankvote_on:
         pyrankvote_count(args.pyrankvote_on)
+        return 0
+    if args.write_files:
+        write_files(args.write_files, args.ballots)
         return 0
     ballots, runs = (20_000, 1) if args.quick else (args.ballots, args.runs)
 
@@ -139,11 +151,15 @@ def main(argv: list[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     plain, nicks = folder / f"papers-{ballots}.blt", folder / f"papers-{ballots}-nick.blt"
     start = time.perf_counter()
-    rankings = synthetic_rankings(ballots)
-    write_paper_file(plain, rankings, 5, nicks=False)
-    write_paper_file(nicks, rankings, 5, nicks=True)
-    distinct = len({tuple(r) for r in rankings})
-    del rankings
+    # Made in a process of its own: a child's peak memory as the kernel reports it includes
+    # the parent it was forked from, so the parent must stay small.
+    made = subprocess.run(
+        [sys.executable, __file__, "--write-files", str(folder), "--ballots", str(ballots)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    distinct = int(made.stdout.strip())
     print(
         f"file: {ballots:,} papers, one line each ({distinct:,} distinct rankings), 20 "
         f"candidates, 5 seats, {plain.stat().st_size / 1e6:.1f} MB; made in "
