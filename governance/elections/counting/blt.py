@@ -239,14 +239,23 @@ def _quoted_strings(line_no: int, line: str) -> list[str]:
 class _Entry:
     """One non-blank line after the ballots, read as a candidate would be."""
 
-    __slots__ = ("hash", "line_no", "quoted", "strings", "text")
+    __slots__ = ("error", "hash", "line_no", "quoted", "strings", "text")
 
     def __init__(self, line_no: int, text: str) -> None:
         self.line_no = line_no
         self.text = text
         self.hash = text.startswith(("#", "//"))
         self.quoted = text.startswith('"')
-        self.strings = _quoted_strings(line_no, text) if self.quoted else [text]
+        self.error: BltError | None = None  # raised only if the line is read as a name or title
+        try:
+            self.strings = _quoted_strings(line_no, text) if self.quoted else [text]
+        except BltError as problem:
+            self.strings, self.error = [], problem
+
+    def checked(self) -> _Entry:
+        if self.error is not None:
+            raise self.error
+        return self
 
     def shape(self) -> str:
         """``pair`` (a name and a quoted affiliation), ``embedded`` (one quoted string ending in
@@ -577,6 +586,7 @@ class _Parser:
         names: list[str] = []
         affiliations: list[str] = []
         for entry in chosen:
+            entry.checked()
             if len(entry.strings) > 2:
                 raise BltError(
                     entry.line_no,
@@ -592,7 +602,7 @@ class _Parser:
                 f"no title after the {n} candidate names (lines {chosen[0].line_no} to "
                 f"{chosen[-1].line_no}); if a name is missing, the title was taken for it",
             )
-        title_entry, trailing = after[0], after[1:]
+        title_entry, trailing = after[0].checked(), after[1:]
         self._check_title(chosen, title_entry, trailing, n)
         return names, affiliations, " ".join(title_entry.strings)
 
@@ -623,7 +633,7 @@ class _Parser:
     ) -> tuple[list[str], list[str], str]:
         """The original format lets several quoted names share a line: used only when there
         are fewer lines than names and no line pairs a name with an affiliation."""
-        content = [e for e in entries if not e.hash]
+        content = [e.checked() for e in entries if not e.hash]
         strings = [s for e in content if e.quoted for s in e.strings]
         several = any(len(e.strings) > 2 for e in content)
         if several and all(e.quoted for e in content) and len(strings) >= n + 1:

@@ -450,3 +450,10 @@ def test_counts_from_the_readers_rankings_equal_counts_from_the_ballots(
     # A changed ballot list is never counted from the reader's stale copy.
     changed = replace(election, ballots=[*election.ballots, Ballot(5, ((0,),))])
     assert count(changed, method, "seed") == count(replace(changed, plain=None), method, "seed")
+
+
+def test_what_follows_the_title_is_not_read_as_names() -> None:
+    election = parse_blt(
+        '2 1\n1 1 0\n0\n"A"\n"B"\n"T"\n"Source: an unclosed quote\nFirst Prefs 1 2\n'
+    )
+    assert election.title == "T"
