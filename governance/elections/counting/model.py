@@ -56,7 +56,9 @@ class Election:
     rule set that refuses them can say where), and ``plain`` is the reader's own copy of the
     ballots as flat 0-based rankings, each closed by the sentinel ``len(candidates)``, identical
     ones merged, when no ballot has an equal preference. A count uses ``plain`` only while
-    ``ballots`` is still the list it was made from (see :func:`plain_rankings`).
+    ``ballots`` is still the list it was made from (see :func:`plain_rankings`): to count other
+    ballots, give the election a new list (or set ``plain`` to ``None``) rather than changing
+    the reader's list in place.
     """
 
     candidates: list[str]
