@@ -141,33 +141,44 @@ class _Cuts:
     need cutting again, so each round redoes a fraction of the work."""
 
     def __init__(self, rankings: Counter[tuple[int, ...]], status: list[str]) -> None:
-        self.rankings = rankings
-        self.cut_at: dict[tuple[int, ...], tuple[int, ...]] = {}
-        self.held: dict[int, list[tuple[int, ...]]] = {}  # hopeful -> rankings cut at them
-        self.live: Counter[tuple[int, ...]] = Counter()
-        for ranking in rankings:
-            self._cut(ranking, status)
+        # Rankings are referred to by their index here: a tuple's hash is not cached, and
+        # hashing long rankings again at every cut would cost more than the cut.
+        self.rankings = list(rankings)
+        self.weights = list(rankings.values())
+        self.cut_at: list[tuple[int, ...]] = [()] * len(self.rankings)
+        self.held: dict[int, list[int]] = {}  # hopeful -> indices of the rankings cut at them
+        self.live: dict[tuple[int, ...], int] = {}
+        for index in range(len(self.rankings)):
+            self._cut(index, status)
 
-    def _cut(self, ranking: tuple[int, ...], status: list[str]) -> None:
+    def _cut(self, index: int, status: list[str]) -> None:
         path: list[int] = []
-        for cand in ranking:
-            if status[cand] != OUT:
+        for cand in self.rankings[index]:
+            state = status[cand]
+            if state != OUT:
                 path.append(cand)
-                if status[cand] == HOPEFUL:
-                    self.held.setdefault(cand, []).append(ranking)
+                if state == HOPEFUL:
+                    held = self.held.get(cand)
+                    if held is None:
+                        self.held[cand] = [index]
+                    else:
+                        held.append(index)
                     break
-        self.cut_at[ranking] = cut = tuple(path)
-        self.live[cut] += self.rankings[ranking]
+        self.cut_at[index] = cut = tuple(path)
+        self.live[cut] = self.live.get(cut, 0) + self.weights[index]
 
     def recut(self, changed: list[int], status: list[str]) -> None:
         """Cut again the rankings that ended at the ``changed`` (no longer hopeful) candidates."""
+        live = self.live
         for cand in changed:
-            for ranking in self.held.pop(cand, []):
-                old = self.cut_at[ranking]
-                self.live[old] -= self.rankings[ranking]
-                if not self.live[old]:
-                    del self.live[old]
-                self._cut(ranking, status)
+            for index in self.held.pop(cand, []):
+                old = self.cut_at[index]
+                left = live[old] - self.weights[index]
+                if left:
+                    live[old] = left
+                else:
+                    del live[old]
+                self._cut(index, status)
 
 
 class _Tree:
@@ -178,7 +189,7 @@ class _Tree:
     would.
     """
 
-    def __init__(self, live: Counter[tuple[int, ...]]) -> None:
+    def __init__(self, live: dict[tuple[int, ...], int]) -> None:
         ids: dict[tuple[int, ...], int] = {(): -1}
         self.cand: list[int] = []
         self.parent: list[int] = []
