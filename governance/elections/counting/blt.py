@@ -283,6 +283,7 @@ class _Parser:
         # equal preference) a Ranking of groups.
         self.papers: dict[Any, int] = {}
         self.grouped = False
+        self.read_plain: list[tuple[tuple[int, ...], int]] | None = None  # the fast reading's
         self.equal_line: int | None = None
         self.empty = 0
         self.no_first = 0
@@ -307,7 +308,11 @@ class _Parser:
         new = tuple.__new__  # Ballot is a named tuple; this skips its Python-level __new__
         ballots: list[Ballot] = []
         plain: list[tuple[tuple[int, ...], int]] = []
-        if not self.grouped:
+        if self.read_plain is not None:
+            plain = self.read_plain
+            for flat, weight in plain:
+                ballots.append(new(Ballot, (weight, tuple(map(get, flat[:-1])))))
+        elif not self.grouped:
             for flat, weight in self.papers.items():
                 plain.append((flat, weight))
                 ballots.append(new(Ballot, (weight, tuple(map(get, flat[:-1])))))
@@ -422,8 +427,8 @@ class _Parser:
         names = {str(c + 1): c for c in range(self.n)}
         names["0"] = self.n
         index = names.__getitem__
-        papers: dict[Any, int] = {}
-        get = papers.get
+        plain: list[tuple[tuple[int, ...], int]] = []
+        keep = plain.append
         empty = 0
         end = self.n
         try:
@@ -440,10 +445,17 @@ class _Parser:
                 if len(flat) == 1:
                     empty += weight
                 elif weight:
-                    papers[flat] = get(flat, 0) + weight
+                    keep((flat, weight))
         except (KeyError, ValueError):  # no such candidate, "01", a tab or leading space
             return False
-        self.papers = papers
+        # Distinct lines nearly always hold distinct rankings; they can differ only in their
+        # weight or spacing, and are merged then.
+        if len({flat for flat, _ in plain}) != len(plain):
+            merged: dict[tuple[int, ...], int] = {}
+            for flat, weight in plain:
+                merged[flat] = merged.get(flat, 0) + weight
+            plain = list(merged.items())
+        self.read_plain = plain
         self.empty = empty
         return True
 

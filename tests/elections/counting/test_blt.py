@@ -367,6 +367,10 @@ def test_the_fast_and_the_careful_reading_agree() -> None:
     careful = plain.replace("2 2 0", "2 2 0 # a comment sends it the careful way")
     fast, slow = parse_blt(plain), parse_blt(careful)
     assert fast == slow
+    assert Ballot(2, ((0,), (1,))) in fast.ballots
+    spaced = parse_blt("3 2\n1 1 2 0\n2 1  2 0\n1 1 2 0   \n3 3 0\n0\nA\nB\nC\nT\n")
+    assert spaced.ballots == [Ballot(4, ((0,), (1,))), Ballot(3, ((2,),))]
+    assert spaced.plain is not None and len(spaced.plain[1]) == 2
     assert fast.plain is not None
     assert slow.plain is not None
 
