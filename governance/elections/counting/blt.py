@@ -670,6 +670,15 @@ class _Parser:
     @staticmethod
     def _check_title(chosen: list[_Entry], title: _Entry, trailing: list[_Entry], n: int) -> None:
         shapes = {e.shape() for e in chosen}
+        before = {e.shape() for e in chosen[:-1]}
+        if n >= 3 and len(before) == 1 and "plain" not in before and chosen[-1].shape() == "plain":
+            layout = '"Name" "Party"' if "pair" in before else '"Name ""Party"""'
+            raise BltError(
+                chosen[-1].line_no,
+                f"this line has no affiliation, unlike the {n - 1} candidate lines before it: "
+                f"a name missing, and the title taken for it? (A candidate without a party is "
+                f"written {layout} with an empty party)",
+            )
         if len(shapes) == 1 and "plain" not in shapes and title.shape() in shapes:
             raise BltError(
                 title.line_no,

@@ -330,6 +330,15 @@ def test_each_error_names_its_line(text: str, message: str) -> None:
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize("layout", ["doubled", "pairs"])
+def test_a_2022_file_with_a_name_missing_and_a_source_line_is_refused(layout: str) -> None:
+    text = ward_2022(layout, '"Source: council open data"\n')
+    lines = text.splitlines()
+    missing = "\n".join([*lines[:7], *lines[8:]]) + "\n"  # the first candidate left out
+    with pytest.raises(BltError, match=r"^line 11: this line has no affiliation, unlike the 3"):
+        parse_blt(missing)
+
+
 def test_a_real_2022_file_read_by_the_old_rules_would_have_shifted_names() -> None:
     # The names the old reader made of the doubled quotes: never produced now.
     election = parse_blt(ward_2022("doubled"))
