@@ -117,3 +117,54 @@ def synthetic_election(ballots: int, seats: int = 5, seed: int = 2017) -> Electi
         papers.append(Ballot(1, tuple(ranking)))
     names = [f"Candidate {chr(ord('A') + c)}" for c in range(len(popularity))]
     return Election(candidates=names, seats=seats, ballots=papers, title="synthetic")
+
+
+# How many preferences a paper in a file marks (1 to 20): a long tail, as real wards show,
+# which makes about 380,000 distinct rankings in a million papers.
+FILE_LENGTH_WEIGHTS = [14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1]
+
+
+def synthetic_rankings(ballots: int, seed: int = 2017) -> list[list[int]]:
+    """``ballots`` rankings (0-based) over the 20 candidates of :data:`PARTIES`.
+
+    Each voter ranks their party's candidates (skewed towards the stronger ones) and then, if
+    they mark more preferences, the other candidates in an order skewed the same way.
+    """
+    rng = random.Random(seed)
+    members: list[list[int]] = []
+    popularity: list[float] = []
+    for _share, size in PARTIES:
+        first = len(popularity)
+        members.append(list(range(first, first + size)))
+        popularity.extend(1.0 / (rank + 1) ** 0.9 * rng.uniform(0.8, 1.2) for rank in range(size))
+    everyone = range(len(popularity))
+    lengths = rng.choices(range(1, 21), FILE_LENGTH_WEIGHTS, k=ballots)
+    parties = rng.choices(range(len(PARTIES)), [s for s, _ in PARTIES], k=ballots)
+    rand = rng.random
+    papers: list[list[int]] = []
+    for length, party in zip(lengths, parties, strict=True):
+        own = members[party]
+        mine = sorted(own, key=lambda c: -(rand() ** (1.0 / popularity[c])))
+        if length > len(own):
+            rest = [c for c in everyone if c not in own]
+            mine += sorted(rest, key=lambda c: -(rand() ** (1.0 / popularity[c])))
+        papers.append(mine[:length])
+    return papers
+
+
+def write_paper_file(path: Path, rankings: list[list[int]], seats: int, *, nicks: bool) -> None:
+    """One BLT line per paper (as a count's raw export would be), numbers or stv-rs nicknames."""
+    n = len(popularity_names())
+    label = [f"c{c + 1}" if nicks else str(c + 1) for c in range(n)]
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f"{n} {seats}\n")
+        if nicks:
+            out.write("[nick " + " ".join(label) + "]\n")
+        out.writelines("1 " + " ".join(label[c] for c in r) + " 0\n" for r in rankings)
+        out.write("0\n")
+        out.writelines(f'"{name}"\n' for name in popularity_names())
+        out.write('"synthetic"\n')
+
+
+def popularity_names() -> list[str]:
+    return [f"Candidate {chr(ord('A') + c)}" for c in range(sum(size for _, size in PARTIES))]

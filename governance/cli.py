@@ -26,7 +26,7 @@ from governance.cli_support import (
     sqlite_path,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # `governance count` must start without the database stack
     from sqlalchemy.engine import Engine
 
 

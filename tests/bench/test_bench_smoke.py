@@ -32,6 +32,7 @@ def _load(name: str) -> ModuleType:
         ),
         "count_million",
         "count_vs_pyrankvote",
+        "count_file",
     ],
 )
 def test_benchmark_runs_quick(name: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,6 +34,7 @@ from governance.elections.counting.model import (
     Result,
     Stage,
     Tie,
+    plain_rankings,
 )
 from governance.elections.counting.ties import Lots
 
@@ -78,22 +79,46 @@ def aggregate(election: Election) -> tuple[Counter[tuple[int, ...]], int]:
 
     Meek's reference rule has no equal preferences, so a ballot with one is refused.
     """
+    n = len(election.candidates)
+    merged: Counter[tuple[int, ...]] = Counter()
+    empty = 0
+    plain = plain_rankings(election)
+    if plain is not None and not election.withdrawn:
+        # The reader's rankings are merged and checked already. They keep their closing
+        # sentinel (candidate n), which the count's status list marks as out.
+        for ranking, weight in plain:
+            if len(ranking) == 1:
+                empty += weight
+        merged.update({r: w for r, w in plain if w and len(r) > 1})
+        return merged, empty
+    if plain is not None:
+        withdrawn = election.withdrawn
+        for ranking, weight in plain:
+            flat = (
+                tuple(c for c in ranking[:-1] if c not in withdrawn) if withdrawn else ranking[:-1]
+            )
+            if not weight:
+                continue
+            if flat:
+                merged[flat] += weight
+            else:
+                empty += weight
+        return merged, empty
     papers: dict[Ranking, int] = {}
     seen = papers.get
     for ballot in election.ballots:
         if ballot.weight < 0:
             raise CountError(f"a ballot has a negative weight ({ballot.weight})")
         papers[ballot.ranking] = seen(ballot.ranking, 0) + ballot.weight
-    n = len(election.candidates)
-    merged: Counter[tuple[int, ...]] = Counter()
-    empty = 0
-    for ranking, weight in papers.items():
+    for groups, weight in papers.items():
         prefs: list[int] = []
-        for group in ranking:
+        for group in groups:
             if len(group) != 1:
                 who = " and ".join(election.candidates[c] for c in group if 0 <= c < n)
+                line = election.equal_preference_line
                 raise CountError(
-                    f"{NAME} does not allow equal preferences, but a ballot ranks "
+                    (f"line {line}: " if line else "")
+                    + f"{NAME} does not allow equal preferences, but a ballot ranks "
                     f"{who or 'nobody'} equally"
                 )
             if not 0 <= group[0] < n:
@@ -116,33 +141,44 @@ class _Cuts:
     need cutting again, so each round redoes a fraction of the work."""
 
     def __init__(self, rankings: Counter[tuple[int, ...]], status: list[str]) -> None:
-        self.rankings = rankings
-        self.cut_at: dict[tuple[int, ...], tuple[int, ...]] = {}
-        self.held: dict[int, list[tuple[int, ...]]] = {}  # hopeful -> rankings cut at them
-        self.live: Counter[tuple[int, ...]] = Counter()
-        for ranking in rankings:
-            self._cut(ranking, status)
+        # Rankings are referred to by their index here: a tuple's hash is not cached, and
+        # hashing long rankings again at every cut would cost more than the cut.
+        self.rankings = list(rankings)
+        self.weights = list(rankings.values())
+        self.cut_at: list[tuple[int, ...]] = [()] * len(self.rankings)
+        self.held: dict[int, list[int]] = {}  # hopeful -> indices of the rankings cut at them
+        self.live: dict[tuple[int, ...], int] = {}
+        for index in range(len(self.rankings)):
+            self._cut(index, status)
 
-    def _cut(self, ranking: tuple[int, ...], status: list[str]) -> None:
+    def _cut(self, index: int, status: list[str]) -> None:
         path: list[int] = []
-        for cand in ranking:
-            if status[cand] != OUT:
+        for cand in self.rankings[index]:
+            state = status[cand]
+            if state != OUT:
                 path.append(cand)
-                if status[cand] == HOPEFUL:
-                    self.held.setdefault(cand, []).append(ranking)
+                if state == HOPEFUL:
+                    held = self.held.get(cand)
+                    if held is None:
+                        self.held[cand] = [index]
+                    else:
+                        held.append(index)
                     break
-        self.cut_at[ranking] = cut = tuple(path)
-        self.live[cut] += self.rankings[ranking]
+        self.cut_at[index] = cut = tuple(path)
+        self.live[cut] = self.live.get(cut, 0) + self.weights[index]
 
     def recut(self, changed: list[int], status: list[str]) -> None:
         """Cut again the rankings that ended at the ``changed`` (no longer hopeful) candidates."""
+        live = self.live
         for cand in changed:
-            for ranking in self.held.pop(cand, []):
-                old = self.cut_at[ranking]
-                self.live[old] -= self.rankings[ranking]
-                if not self.live[old]:
-                    del self.live[old]
-                self._cut(ranking, status)
+            for index in self.held.pop(cand, []):
+                old = self.cut_at[index]
+                left = live[old] - self.weights[index]
+                if left:
+                    live[old] = left
+                else:
+                    del live[old]
+                self._cut(index, status)
 
 
 class _Tree:
@@ -153,7 +189,7 @@ class _Tree:
     would.
     """
 
-    def __init__(self, live: Counter[tuple[int, ...]]) -> None:
+    def __init__(self, live: dict[tuple[int, ...], int]) -> None:
         ids: dict[tuple[int, ...], int] = {(): -1}
         self.cand: list[int] = []
         self.parent: list[int] = []
@@ -235,7 +271,7 @@ class _Count:
             action, subjects = "exclusion", [loser]
 
     def _status(self) -> list[str]:
-        status = [OUT] * len(self.names)
+        status = [OUT] * (len(self.names) + 1)  # the last: a sentinel that may close rankings
         for c in self.hopeful:
             status[c] = HOPEFUL
         for c in self.elected:

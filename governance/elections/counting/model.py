@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 Ranking = tuple[tuple[int, ...], ...]
 """A ballot's preferences in order. Each level is a group of candidate indices; a group of more
@@ -29,9 +30,12 @@ class InvalidReason(str, Enum):  # noqa: UP042 - str() kept as it was
     EQUAL_PREFERENCE = "equal preference"
 
 
-@dataclass(frozen=True, slots=True)
-class Ballot:
-    """``weight`` identical ballot papers with the same ``ranking``."""
+class Ballot(NamedTuple):
+    """``weight`` identical ballot papers with the same ``ranking``.
+
+    A named tuple rather than a dataclass: a reader makes hundreds of thousands of them, and a
+    tuple is made several times faster.
+    """
 
     weight: int
     ranking: Ranking
@@ -44,7 +48,17 @@ class Election:
     ``invalid`` counts ballot papers already set aside before the count, by reason, so that the
     result can report them; it is filled by ballot normalisation and by the BLT reader.
     ``options`` keeps BLT ``[...]`` options the count does not act on (``tie``, ``droop``, ...)
-    so that writing the file back loses nothing.
+    so that writing the file back loses nothing. ``affiliations`` is empty, or holds one entry
+    per candidate (``""`` for none): the party a BLT file gives beside a name.
+
+    Two fields describe where the ballots came from and never take part in comparisons:
+    ``equal_preference_line`` is the first line of the file with an equal preference (so that a
+    rule set that refuses them can say where), and ``plain`` is the reader's own copy of the
+    ballots as flat 0-based rankings, each closed by the sentinel ``len(candidates)``, identical
+    ones merged, when no ballot has an equal preference. A count uses ``plain`` only while
+    ``ballots`` is still the list it was made from (see :func:`plain_rankings`): to count other
+    ballots, give the election a new list (or set ``plain`` to ``None``) rather than changing
+    the reader's list in place.
     """
 
     candidates: list[str]
@@ -54,6 +68,23 @@ class Election:
     title: str = ""
     invalid: dict[InvalidReason, int] = field(default_factory=dict)
     options: dict[str, list[str]] = field(default_factory=dict)
+    affiliations: list[str] = field(default_factory=list)
+    equal_preference_line: int | None = field(default=None, compare=False, repr=False)
+    plain: tuple[list[Ballot], list[tuple[tuple[int, ...], int]]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+
+def plain_rankings(election: Election) -> list[tuple[tuple[int, ...], int]] | None:
+    """The reader's merged flat rankings ``(ranking + (sentinel,), weight)``, if they still
+    describe ``election.ballots`` (the same list, unchanged in length); otherwise ``None``."""
+    plain = election.plain
+    if plain is None:
+        return None
+    source, rankings = plain
+    if source is not election.ballots or len(source) != len(rankings):
+        return None
+    return rankings
 
 
 class CountError(ValueError):
@@ -93,6 +124,9 @@ class Stage:
     excluded: list[int] = field(default_factory=list)
     transfers: dict[int, int] = field(default_factory=dict)  # change per candidate this stage
     extra: dict[str, str] = field(default_factory=dict)  # e.g. transfer value, keep factors
+    # For an exclusion moved in several batches (by value): the state after each batch, as
+    # stages of their own (same number), for a report that shows batches as OpenSTV does.
+    batches: list[Stage] = field(default_factory=list)
 
 
 @dataclass(slots=True)

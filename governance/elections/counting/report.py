@@ -11,18 +11,44 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from html import escape
 from typing import Any
 
 from governance.elections.counting.model import Result, Stage
 
 FORMATS = ("text", "json", "csv", "html")
+STAGE_VIEWS = ("ours", "openstv")
 
 
-def render(result: Result, fmt: str = "text", title: str = "") -> str:
-    """``result`` in the format ``fmt`` (one of :data:`FORMATS`)."""
+def openstv_stages(result: Result) -> Result:
+    """``result`` with each exclusion moved in several batches shown as one stage per batch,
+    numbered on from there, as OpenSTV numbers its rounds (our own view keeps one stage per
+    exclusion, with the batches in ``extra.parcels``). The figures are the same."""
+    stages: list[Stage] = []
+    for stage in result.stages:
+        for shown in stage.batches or [stage]:
+            stages.append(replace(shown, number=len(stages) + 1, batches=[]))
+    return replace(result, stages=stages)
+
+
+def render(
+    result: Result,
+    fmt: str = "text",
+    title: str = "",
+    affiliations: list[str] | None = None,
+    stages: str = "ours",
+) -> str:
+    """``result`` in the format ``fmt`` (one of :data:`FORMATS`). ``affiliations`` (one per
+    candidate, as a BLT file may give them) appear in the JSON report; ``stages="openstv"``
+    shows the batches of an exclusion as stages of their own (see :func:`openstv_stages`)."""
+    if stages == "openstv":
+        result = openstv_stages(result)
+    elif stages != "ours":
+        raise ValueError(f"unknown stage view {stages!r} (known: {', '.join(STAGE_VIEWS)})")
     if fmt == "json":
-        return json.dumps(as_json(result, title), indent=2, ensure_ascii=False) + "\n"
+        data = as_json(result, title, affiliations)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return as_csv(result)
     if fmt == "html":
@@ -32,7 +58,9 @@ def render(result: Result, fmt: str = "text", title: str = "") -> str:
     raise ValueError(f"unknown report format {fmt!r} (known: {', '.join(FORMATS)})")
 
 
-def as_json(result: Result, title: str = "") -> dict[str, Any]:
+def as_json(
+    result: Result, title: str = "", affiliations: list[str] | None = None
+) -> dict[str, Any]:
     """The result as plain data (the shape documented in docs/counting.md)."""
     names = labels(result)
     scale = 10**result.places
@@ -43,6 +71,7 @@ def as_json(result: Result, title: str = "") -> dict[str, Any]:
         "seats": result.seats,
         "places": result.places,
         "candidates": names,
+        "affiliations": list(affiliations or []),
         "valid_votes": str(result.valid_votes // scale),
         "quota": _quota(result),
         "elected": [names[c] for c in result.elected],

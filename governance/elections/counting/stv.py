@@ -26,6 +26,7 @@ from governance.elections.counting.model import (
     Ranking,
     Result,
     Stage,
+    plain_rankings,
 )
 from governance.elections.counting.papers import Bundle, Parcel, Routed, merge, route
 from governance.elections.counting.rules import (
@@ -131,26 +132,35 @@ class _Count:
             notes=self.notes,
         )
 
+    def _flat_rankings(self) -> Iterable[tuple[tuple[int, ...], int]]:
+        """Every distinct ranking as a flat tuple of candidates closed by the sentinel
+        ``self.n`` (see papers.route), with its weight."""
+        plain = plain_rankings(self.election)
+        if plain is not None:
+            return plain
+        lookup: dict[tuple[int, ...], int] = {(c,): c for c in range(self.n)}
+        single = lookup.__getitem__
+        end = (self.n,)
+        flat: list[tuple[tuple[int, ...], int]] = []
+        for ranking, weight in _merged(self.election.ballots).items():
+            try:
+                flat.append((tuple(map(single, ranking)) + end, weight))
+            except (KeyError, TypeError):
+                self._refuse(ranking)
+        return flat
+
     def _first_stage(self) -> None:
         by_first: list[list[Bundle]] = [[] for _ in range(self.n)]
         lost = 0
-        lookup: dict[tuple[int, ...], int] = {(c,): c for c in range(self.n)}
-        single = lookup.__getitem__
         withdrawn = self.election.withdrawn
-        end = (self.n,)
-        for ranking, weight in _merged(self.election.ballots).items():
+        for ranking, weight in self._flat_rankings():
             if weight == 0:
                 continue
-            try:
-                flat = tuple(map(single, ranking))
-            except (KeyError, TypeError):
-                self._refuse(ranking)
-            if withdrawn:
-                flat = tuple(c for c in flat if c not in withdrawn)
-            if not flat:
+            flat = tuple(c for c in ranking if c not in withdrawn) if withdrawn else ranking
+            if len(flat) == 1:
                 lost += weight
                 continue
-            by_first[flat[0]].append((flat + end, 0, weight))
+            by_first[flat[0]].append((flat, 0, weight))
         if lost:
             self.invalid[InvalidReason.EMPTY] = self.invalid.get(InvalidReason.EMPTY, 0) + lost
         for candidate, bundles in enumerate(by_first):
@@ -175,8 +185,10 @@ class _Count:
                     raise CountError(f"a ballot names candidate {c + 1}; there are {self.n}")
             if len(group) != 1:
                 who = " and ".join(self.names[c] for c in group) or "nobody"
+                line = self.election.equal_preference_line
+                where = f"line {line}: " if line else ""
                 raise CountError(
-                    f"{self.rules.name} does not allow equal preferences, "
+                    f"{where}{self.rules.name} does not allow equal preferences, "
                     f"but a ballot ranks {who} equally"
                 )
         raise CountError(f"a ballot's ranking cannot be read: {ranking!r}")
@@ -286,15 +298,35 @@ class _Count:
         parts = self._exclusion_parts(losers)
         if len(parts) > 1:
             self.building["parcels"] = "; ".join(label for label, _ in parts)
-        for index, (_, parcels) in enumerate(parts, start=1):
+        batches: list[Stage] = []
+        before = dict(enumerate(self.totals))
+        for index, (label, parcels) in enumerate(parts, start=1):
+            newly = len(self.newly)
             self._transfer_part(parcels, changes)
             self._after_transfer(stage_end=index == len(parts))
+            after = dict(enumerate(self.totals))
+            batches.append(
+                Stage(
+                    number=len(self.stages) + 1,
+                    action="exclusion",
+                    subjects=losers,
+                    description=f"{description}: {label}",
+                    totals=after,
+                    non_transferable=self.non_transferable,
+                    elected=self.newly[newly:],
+                    excluded=list(losers) if index == 1 else [],
+                    transfers={c: v - before[c] for c, v in after.items() if v != before[c]},
+                )
+            )
+            before = after
             if len(self.elected) == self.seats and index < len(parts):
                 self.building["stopped"] = f"all places filled after parcel {index}"
                 break
         if not parts:
             self._after_transfer(stage_end=True)
         self._record("exclusion", losers, description, changes, excluded=losers)
+        if len(batches) > 1:
+            self.stages[-1].batches = batches
 
     def _transfer_part(self, parcels: list[tuple[int, Parcel]], changes: dict[int, int]) -> None:
         """Move the parcels, each at its own value, to the next continuing preferences."""

@@ -10,6 +10,7 @@ import pytest
 from governance.elections.counting import count
 from governance.elections.counting.blt import read_blt
 from governance.elections.counting.model import Ballot, Election, Result
+from governance.elections.counting.report import openstv_stages
 from governance.elections.counting.rules import ERS97, quota
 from tests.elections.counting.refdata import openstv_outputs, scaled, stv_dir
 
@@ -140,3 +141,17 @@ def test_openstv_ers97_counts(path: Path) -> None:
         for c, name in enumerate(result.candidates):
             assert stage.totals[c] == scaled(theirs["totals"].get(name, "0"), 2)
     assert result.quota == scaled(reference["stages"][-1]["quota"], 2)
+
+
+@pytest.mark.parametrize("path", ERS, ids=[p.stem for p in ERS])
+def test_openstv_stage_view_matches_every_openstv_round(path: Path) -> None:
+    reference = json.loads(path.read_text(encoding="utf-8"))
+    if reference["random_tiebreak_used"]:
+        pytest.skip("OpenSTV decided a tie by random.choice: its winners are one lot's")
+    result = openstv_stages(count(read_blt(stv_dir() / reference["source"]), "ers97-stv", "x"))
+    rounds = reference["stages"]
+    assert [s.number for s in result.stages] == [r["round"] for r in rounds]
+    for stage, theirs in zip(result.stages, rounds, strict=True):
+        assert stage.non_transferable == scaled(theirs["exhausted"], 2)
+        for c, name in enumerate(result.candidates):
+            assert stage.totals[c] == scaled(theirs["totals"].get(name, "0"), 2)

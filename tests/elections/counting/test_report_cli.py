@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,6 +26,29 @@ WARD = "scotland-2017/blt/aberdeen_2017_ward9.blt"
 
 def ward_path() -> Path:
     return stv_dir() / WARD
+
+
+def run_governance(*args: str, probe: bool = False) -> tuple[int, str, str]:
+    """The ``governance`` command as an operator runs it, in its own process (with ``probe``,
+    it also prints, last, the heavy modules the process had imported)."""
+    code = "import sys; from governance.cli import main; main(sys.argv[1:])"
+    if probe:
+        code = (
+            "import atexit, sys\n"
+            "heavy = ('sqlalchemy', 'sqlmodel', 'litestar', 'alembic', 'psycopg', 'jinja2')\n"
+            "atexit.register(lambda: print('IMPORTED', [m for m in heavy if m in sys.modules]))\n"
+            "from governance.cli import main\n"
+            "main(sys.argv[1:])\n"
+        )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -164,7 +190,8 @@ def test_malformed_file_exits_with_status_2_and_one_line(tmp_path: Path) -> None
         (["--method", "nope"], "unknown method 'nope'"),
         (["--method", "fptp", "--format", "xml"], "'xml' is not one of"),
         (["--method", "fptp", "--seats", "0"], "--seats"),
-        ([], "Missing option '--method'"),
+        ([], "missing option '--method' (or --write-blt to only convert the file)"),
+        (["--method", "fptp", "--nicknames"], "--nicknames goes with --write-blt"),
     ],
 )
 def test_bad_options_exit_with_status_2_and_one_line(args: list[str], message: str) -> None:
@@ -181,10 +208,56 @@ def test_missing_file_and_refused_ballots_exit_with_status_2(tmp_path: Path) -> 
     equal.write_text('3 1\n2 1=2 3 0\n0\n"A"\n"B"\n"C"\n"T"\n')
     code, _, err = run(str(equal), "--method", "mer2014-stv")
     assert code == 2
-    assert "mer2014-stv does not allow equal preferences" in err
+    assert "line 2: mer2014-stv does not allow equal preferences" in err
 
 
 def test_seats_option_overrides_the_file() -> None:
     code, out, _ = run(str(ward_path()), "--method", "fptp", "--seats", "1", "--format", "json")
     assert code == 0
     assert json.loads(out)["seats"] == 1
+
+
+def test_count_command_as_a_process_imports_no_web_or_database_stack() -> None:
+    code, out, err = run_governance(
+        "count", str(ward_path()), "--method", "scottish-stv", probe=True
+    )
+    assert (code, err) == (0, "")
+    assert "Elected, in order: Philip BELL (Con)" in out
+    assert out.rstrip().splitlines()[-1] == "IMPORTED []"
+
+
+def test_write_blt_converts_and_reads_back(tmp_path: Path) -> None:
+    out_file = tmp_path / "plain.blt"
+    code, out, err = run_governance("count", str(ward_path()), "--write-blt", str(out_file))
+    assert (code, out, err) == (0, "", "")
+    original = read_blt(ward_path())
+    written = read_blt(out_file)
+    assert written == original
+    text = out_file.read_text(encoding="utf-8")
+    assert text.splitlines()[-1] == '"Lower Deeside Ward"'
+    code, out, err = run_governance(
+        "count", str(ward_path()), "--write-blt", "-", "--nicknames", "--method", "fptp"
+    )
+    assert code == 0 and err == ""
+    assert out.splitlines()[1] == "[nick c1 c2 c3 c4 c5 c6 c7 c8]"
+    assert "Elected, in order:" in out
+
+
+def test_write_blt_to_an_unwritable_place_exits_with_status_2(tmp_path: Path) -> None:
+    target = tmp_path / "missing-folder" / "out.blt"
+    code, _, err = run_governance("count", str(ward_path()), "--write-blt", str(target))
+    assert code == 2
+    assert err.startswith("Error: cannot write") and err.count("\n") == 1
+
+
+def test_openstv_stage_view_numbers_each_batch() -> None:
+    path = stv_dir() / "droop/blt/M135.blt"
+    _, ours, _ = run(str(path), "--method", "ers97-stv", "--format", "json", "--seed", "s")
+    _, theirs, _ = run(
+        str(path), "--method", "ers97-stv", "--format", "json", "--seed", "s", "--stages", "openstv"
+    )
+    ours_stages, their_stages = json.loads(ours)["stages"], json.loads(theirs)["stages"]
+    assert len(their_stages) > len(ours_stages)
+    assert [s["stage"] for s in their_stages] == list(range(1, len(their_stages) + 1))
+    assert their_stages[-1]["totals"] == ours_stages[-1]["totals"]
+    assert json.loads(theirs)["elected"] == json.loads(ours)["elected"]
