@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from poll_common import (
     workdir,
 )
 
+from governance.elections.election_key import generate_key_pair, seal_ballot
+
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -41,6 +44,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--electorate", type=int, default=None, help="voters on the roll")
     parser.add_argument("--database-url", default="", help="PostgreSQL (emptied); else SQLite")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="store plain ballots (a poll opened before ballots were sealed), for comparison",
+    )
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (5.0 if args.quick else 60.0)
     args.electorate = args.electorate or (20_000 if args.quick else 40_000)
@@ -49,13 +57,25 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def sealing_cost(rounds: int = 2000) -> float:
+    """Seconds to seal one five-candidate ballot to an election key (the encryption's share of
+    the cost of casting)."""
+    public = generate_key_pair().public
+    start = time.perf_counter()
+    for number in range(rounds):
+        seal_ballot(public, [number % 5 + 1, 2, 3], None, candidates_on_ballot=5)
+    return (time.perf_counter() - start) / rounds
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     print(machine_info())
     with workdir() as scratch:
         url = scratch_database(args.database_url, Path(scratch))
         backend = "PostgreSQL" if args.database_url else "SQLite"
-        seeded = seed(url, args.electorate, closes_in=timedelta(days=1))
+        seeded = seed(url, args.electorate, closes_in=timedelta(days=1), sealed=not args.plain)
+        ballots_are = "plain ballots" if args.plain else "ballots sealed to the election key"
+        print(f"{ballots_are}; sealing one ballot in-process: {sealing_cost() * 1e6:.0f} µs")
         print(
             f"{backend}, {args.workers} worker(s); {args.electorate:,} voters on the roll; "
             f"{args.voters} concurrent clients for {args.seconds:.0f} s"

@@ -250,8 +250,10 @@ def _session(engine: Engine) -> Session:
 def _attach_domain_commands() -> None:
     """Each domain adds its own command or group here."""
     from governance.elections.counting.cli import count_command
+    from governance.elections.key_cli import election_key_command
 
     main.add_command(count_command, "count")
+    main.add_command(election_key_command, "election-key")
 
 
 _attach_domain_commands()

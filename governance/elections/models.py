@@ -116,6 +116,14 @@ class Election(SQLModel, table=True):
     returning_officer_contact: str = Field(default="", max_length=300)
     reminder_days_before_close: list[int] = Field(default_factory=lambda: [7, 2], sa_type=JSONDoc)
     poll_sealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The election key (``election_key``): the public key ballots are sealed to, and, when the
+    # private key was split among trustees, how many of how many shares open it. The private key
+    # is never stored. ``plain_ballots`` marks a poll opened before ballots were sealed: it keeps
+    # storing its ballots as it did until it is counted.
+    ballot_public_key: str | None = Field(default=None, max_length=60)
+    key_shares_needed: int | None = None
+    key_trustees: int | None = None
+    plain_ballots: bool = False
     # The electorate, frozen at the close of nominations.
     electorate_frozen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     electorate_count: int | None = None
@@ -254,7 +262,14 @@ class Replacement(SQLModel, table=True):
 
 
 class Ballot(SQLModel, table=True):
-    """One ballot, anonymous: no voter, no time, no order (see the module docstring)."""
+    """One cast ballot, sealed to the election key: no voter, no time, no order, no clear choices.
+
+    ``sealed`` holds the choices (and a staff-entered rejection reason) encrypted to the election's
+    public key; only the returning officer's private key opens it, at the count. ``receipt_hash``
+    is the hash of the voter's receipt, itself an abbreviation of the SHA-256 of ``sealed``.
+    ``choices`` (empty otherwise) and ``invalid_reason`` are filled only for a poll opened before
+    ballots were sealed (``Election.plain_ballots``).
+    """
 
     __tablename__ = "ballot"
     __table_args__ = (
@@ -267,11 +282,31 @@ class Ballot(SQLModel, table=True):
     election_id: int = Field(
         sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), nullable=False)
     )
-    choices: list[int] = Field(default_factory=list, sa_type=JSONDoc)  # candidate ids, in order
+    sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    choices: list[int] = Field(default_factory=list, sa_type=JSONDoc)  # plain polls only
     receipt_hash: str = Field(max_length=64)
     seal: str = Field(max_length=64)
     late: bool = False  # arrived after the close of poll: kept, never counted
-    invalid_reason: str | None = Field(default=None, max_length=40)  # paper ballots only
+    invalid_reason: str | None = Field(default=None, max_length=40)  # plain polls' papers only
+
+
+class CountedBallot(SQLModel, table=True):
+    """A ballot as opened at the count: written in a shuffled order, in one transaction, with a
+    random id and nothing else, so neither its row, its order nor its transaction leads back to
+    a cast ballot (or a receipt). Replaced whole by a recount."""
+
+    __tablename__ = "counted_ballot"
+    __table_args__ = (
+        Index("ix_counted_ballot_election_id", "election_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))  # random hex
+    election_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), nullable=False)
+    )
+    choices: list[int] = Field(default_factory=list, sa_type=JSONDoc)
+    invalid_reason: str | None = Field(default=None, max_length=40)
 
 
 class RefusalCount(SQLModel, table=True):
