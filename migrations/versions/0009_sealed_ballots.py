@@ -1,8 +1,12 @@
-"""sealed ballots: the election public key, ciphertext ballots, the counted (opened) ballots
+"""sealed ballots and sealed message secrets: the election public key, ciphertext ballots, the
+counted (opened) ballots; outbox secrets sealed until delivery
 
 Polls already open when this runs keep storing plain ballots until they are counted
 (``election.plain_ballots``); elections already counted or declared have their ballots copied
-into ``counted_ballot`` so their result can be declared and read as before.
+into ``counted_ballot`` so their result can be declared and read as before. Messages already
+sent that carried a sign-in link, an invitation or voting credentials lose their text (the
+subject, recipient and status stay); reminders already sent are deleted, as they listed who had
+not voted.
 
 Revision ID: 0009_sealed_ballots
 Revises: 0008_accountability
@@ -25,6 +29,8 @@ depends_on: str | Sequence[str] | None = None
 
 OPEN_OR_UNCOUNTED = ('awaiting_poll', 'polling', 'poll_closed', 'counted')
 COUNTED = ('counted', 'declared')
+SCRUBBED = '(This message carried a sign-in link or voting credentials. Its text was removed after delivery.)'
+
 
 
 def upgrade() -> None:
@@ -33,6 +39,11 @@ def upgrade() -> None:
     op.add_column('election', sa.Column('key_trustees', sa.Integer(), nullable=True))
     op.add_column('election', sa.Column('plain_ballots', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.add_column('ballot', sa.Column('sealed', sa.LargeBinary(), nullable=True))
+    op.add_column('outbox_message', sa.Column('secrets_sealed', sa.Text(), nullable=True))
+    outbox = sa.table('outbox_message', sa.column('body_text', sa.Text()), sa.column('body_html', sa.Text()), sa.column('purpose', sa.String()), sa.column('status', sa.String()))
+    secret_bearing = sa.or_(outbox.c.purpose.in_(('magic-link', 'staff-invitation')), outbox.c.purpose.like('election-credentials:%'))
+    op.execute(outbox.update().where(outbox.c.status == 'sent', secret_bearing).values(body_text=SCRUBBED, body_html=None))
+    op.execute(outbox.delete().where(outbox.c.status == 'sent', outbox.c.purpose.like('election-reminder:%')))
     op.create_table('counted_ballot',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('election_id', sa.Integer(), nullable=False),
@@ -68,6 +79,7 @@ def downgrade() -> None:
     # Plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy would drop and recreate
     # ``election``, and on SQLite dropping it would cascade to every table that refers to it.
     for table, column in (
+        ('outbox_message', 'secrets_sealed'),
         ('ballot', 'sealed'),
         ('election', 'plain_ballots'),
         ('election', 'key_trustees'),
