@@ -46,6 +46,9 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
 HIDDEN_MARK = "[[secret:{}]]"
 REMOVED = "(removed after delivery)"
+# Messages whose mere existence says something staff must not learn (a poll reminder goes only
+# to those who have not voted): their rows are deleted once sent or failed for good.
+DELETED_ONCE_DONE = ("election-reminder:",)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -277,7 +280,8 @@ def deliver_due(
                         message.status = "queued"
                         message.next_attempt_at = utcnow() + _backoff(message.attempts)
                     report.failed += 1
-                    log.warning("mail %s to %s failed: %s", message.id, message.to_address, error)
+                    to = "(withheld)" if forgotten(message) else message.to_address
+                    log.warning("mail %s to %s failed: %s", message.id, to, error)
                 else:
                     message.attempts += 1
                     message.status = "sent"
@@ -285,9 +289,16 @@ def deliver_due(
                     message.claim_token = None
                     _erase_secrets(message)
                     report.sent += 1
-                session.add(message)
+                if forgotten(message) and message.status in {"sent", "failed"}:
+                    session.delete(message)
+                else:
+                    session.add(message)
                 session.commit()
     return report
+
+
+def forgotten(message: OutboxMessage) -> bool:
+    return message.purpose.startswith(DELETED_ONCE_DONE)
 
 
 def _erase_secrets(message: OutboxMessage) -> None:
