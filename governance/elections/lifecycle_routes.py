@@ -366,7 +366,11 @@ def get_ballots(db: Session, slug: str, election_id: RowId) -> Response[str]:
     return Response(publication.blt, media_type="text/plain; charset=utf-8")
 
 
-@get(f"{ONE}/results/receipts", sync_to_thread=True, summary="The counted ballots' receipt hashes")
+@get(
+    f"{ONE}/results/receipts",
+    sync_to_thread=True,
+    summary="The bulletin board: the counted ballots' trackers",
+)
 def get_receipts(db: Session, slug: str, election_id: RowId) -> Response[str]:
     publication = declaration.publication_of(db, _declared(db, slug, election_id))
     if publication is None:
