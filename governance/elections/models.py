@@ -1,24 +1,26 @@
 """Election tables.
 
-Secrecy is designed into the schema (DESIGN.md, "Ballot secrecy and one vote per member"):
+Secrecy is designed into the schema (docs/security.md, "Ballot secrecy and one vote per member"):
 
 * ``voter`` (the roll) and ``ballot`` are separate tables with no key between them.
-* A ballot has a random id, no timestamp and no sequence: on SQLite the table is ``WITHOUT
-  ROWID`` so not even a hidden row number records the order of insertion. The roll records only
-  the *day* a voter voted, which is what turnout reporting needs.
+* Every ballot is stored sealed to the election's public key (``Election.ballot_public_key``;
+  see ``election_key``): the private key is never stored, so nothing in the database, the logs
+  or the server key opens a ballot. A ballot has a random id, no timestamp and no sequence; on
+  SQLite the table is ``WITHOUT ROWID``. The roll records only the *day* a voter voted.
 * Casting flips the voter from ``issued`` to ``voted`` with a conditional UPDATE and inserts the
-  ballot in the same transaction, so a code counts once however many submissions race.
-* The receipt a voter is given is a random code; the ballot keeps only ``receipt_hash``
-  (SHA-256 of it). The published list of receipt hashes lets a voter see their ballot was
-  counted, but nothing published ties a receipt to its choices: a published commitment over the
-  receipt *and* the choices could be opened by anyone holding the receipt (a coercer) by trying
-  every ranking. ``seal`` (an HMAC under the server key over the ballot's content) lets the
-  service detect a ballot edited in the database.
-* On PostgreSQL a table's physical order and each row's ``xmin`` follow insertion, so during the
-  poll someone reading the database files could line ballots up with the roll. After the close the
-  ballots of the election are rewritten in one transaction in random-id order
-  (``poll_jobs.erase_credentials_after_close``), which removes both links from the live data; see
-  docs/elections-poll.md for what remains (WAL archives, backups taken during the poll).
+  sealed ballot in the same transaction, so a code counts once however many submissions race.
+  On PostgreSQL the two rows then share ``xmin``: a reader can pair a voter with a ciphertext,
+  which only the key opens. After the close the ballots are rewritten in one transaction in
+  random-id order (``poll_jobs.erase_credentials_after_close``), which removes even that pairing
+  from the live data.
+* At the count (``opening``) the ciphertexts are shuffled, opened with the key the returning
+  officer supplies, and written to ``counted_ballot`` in one transaction with fresh random ids
+  and nothing else, which is what the counting engine reads.
+* The voter's receipt abbreviates the SHA-256 of their ciphertext; the ballot keeps the
+  receipt's hash for look-up (``receipts``), and ``seal`` (an HMAC under the server key over the
+  row) detects a ballot edited in the database. Opened ballots carry no receipt.
+* A poll opened before ballots were sealed (``Election.plain_ballots``) keeps storing plain
+  ``choices`` until it is counted.
 """
 
 from __future__ import annotations
