@@ -449,3 +449,24 @@ def workdir() -> Iterator[str]:
     folder = tempfile.mkdtemp(prefix="poll-bench-")
     print(f"scratch folder (kept): {folder}")
     yield folder
+
+
+def xmin_linkage(url: str, election_id: int) -> tuple[int, int] | None:
+    """On PostgreSQL: how many ballots share a transaction id with a voter's roll row, and how
+    many of those hold readable choices (None on SQLite, which has no ``xmin``)."""
+    if not url.startswith("postgresql"):
+        return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            paired, readable = connection.execute(
+                text(
+                    "SELECT count(*), count(*) FILTER (WHERE b.choices::text <> '[]') "
+                    "FROM voter v JOIN ballot b ON b.xmin::text = v.xmin::text "
+                    "WHERE v.election_id = :e AND b.election_id = :e"
+                ),
+                {"e": election_id},
+            ).one()
+    finally:
+        engine.dispose()
+    return int(paired), int(readable)

@@ -31,6 +31,7 @@ from poll_common import (
     seed,
     vote_crowd,
     workdir,
+    xmin_linkage,
 )
 
 from governance.elections.election_key import generate_key_pair, seal_ballot
@@ -112,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"ratio to /health: {rate / health_rate:.2f}" if health_rate else "no /health")
         print(f"database: {ballots:,} ballots, {voted:,} voters marked voted")
+        linked = xmin_linkage(url, seeded.election_id)
+        if linked is not None:
+            print(
+                f"xmin pairs voter-ballot: {linked[0]:,}, holding readable choices: {linked[1]:,}"
+            )
         if ballots != accepted or voted != accepted:
             print("MISMATCH: every accepted ballot should be stored exactly once")
             return 1
