@@ -49,8 +49,13 @@ def every_row(engine: Engine) -> str:
 
 
 def test_no_table_holds_a_credential_before_or_after_delivery(
-    db: Session, engine: Engine, settings: Settings, smtp: tuple[RecordingHandler, SMTPServer]
+    db: Session,
+    engine: Engine,
+    settings: Settings,
+    smtp: tuple[RecordingHandler, SMTPServer],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     handler, server = smtp
     org = make_org(db)
     secretary = make_user(db, "sec@example.org", roles={org.id or 0: [Role.SECRETARY]})
@@ -109,6 +114,11 @@ def test_no_table_holds_a_credential_before_or_after_delivery(
     assert REMOVED in invitation.body_text
     voting_mails = [r for r in rows if r.purpose == mail_purpose("credentials", poll.election)]
     assert len(voting_mails) == 3 and all(REMOVED in r.body_text for r in voting_mails)
+    # Everything the service logged (the test's own SMTP server, aiosmtpd's "mail.log", logs
+    # what it receives, as the recipient's mail server may).
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "mail.log")
+    assert caplog.records, "the delivery was logged"
+    assert not [t for t in [*links.values(), *secrets] if t in logged]
 
 
 def test_the_access_log_never_shows_a_token() -> None:

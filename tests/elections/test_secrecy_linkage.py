@@ -18,8 +18,10 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import sqlite3
 import struct
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,6 +132,24 @@ class Attacker:
             ).all()
         return [(json.loads(c) if isinstance(c, str) else list(c), str(x)) for c, x in rows]
 
+    def file_offsets(self, url: str, rankings: list[list[int]]) -> list[tuple[int, list[int]]]:
+        """Where in the SQLite file (after a checkpoint) each ranking's stored form first sits."""
+        path = Path(url.removeprefix("sqlite:///"))
+        self.engine.dispose()  # no connection of the service's pool holds a read open
+        raw = sqlite3.connect(path, isolation_level=None)
+        try:
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            raw.close()
+        content = path.read_bytes()
+        found = []
+        for ranking in rankings:
+            places = [content.find(form) for form in forms_of(ranking)[:2]]
+            places = [p for p in places if p >= 0]
+            assert places, f"{ranking} is in the file once opened"
+            found.append((min(places), ranking))
+        return found
+
 
 def _raw(value: object) -> bytes:
     if isinstance(value, bytes | bytearray | memoryview):
@@ -222,6 +242,13 @@ def test_no_readable_ballot_is_tied_to_a_voter(
         assert len({x for _, x in counted}) == 1, "one transaction wrote every opened ballot"
         voter_links = {x for _, x in voters}
         assert not voter_links & {x for _, x in counted}
+    if not uses_postgres():
+        # Where each opened ballot's bytes sit in the database file follows the order they were
+        # written: the shuffle, not the voting.
+        offsets = attacker.file_offsets(settings.database_url, list(truth.values()))
+        by_offset = [r for _, r in sorted(offsets)]
+        tau = kendall_tau([rank_of[tuple(r)] for r in by_offset])
+        assert len(by_offset) == 24 and abs(tau) < 0.6, f"file order tau {tau:.2f}"
     with attacker.engine.connect() as connection:
         columns = {c["name"] for c in inspect(connection).get_columns("counted_ballot")}
         assert columns == {"id", "election_id", "choices", "invalid_reason"}
