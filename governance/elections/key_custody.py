@@ -2,10 +2,11 @@
 officer or the trustees; see ``election_key``).
 
 The returning officer sets the public key once the election exists and before the first ballot
-is stored; until then voting is refused with a clear message. Setting it again is allowed only
-while no ballot has been stored (a key lost before the poll can be replaced). Each setting is
-audited with the key's fingerprint, so trustees can check the key they hold shares of is the
-one the ballots are sealed to.
+is stored; until then voting is refused with a clear message. Replacing it is allowed only
+before voting opens and while no ballot has been stored (a key lost before the poll can be
+replaced; once voting is open a vote in flight may already be sealed to the old one). Each
+setting is audited with the key's fingerprint, so trustees can check the key they hold shares
+of is the one the ballots are sealed to.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from governance import audit
+from governance.db import utcnow
 from governance.elections.election_key import KeyProblem, fingerprint, normalise_public_key
 from governance.elections.models import Ballot, Election, ElectionStatus
 from governance.errors import Conflict, Invalid
@@ -66,6 +68,11 @@ def set_public_key(
             "key-in-use", "Ballots are already sealed to the election key: it cannot be changed."
         )
     replaced = election.ballot_public_key
+    if replaced and election.poll_open_at is not None and utcnow() >= election.poll_open_at:
+        # A vote being cast now may already be sealed to the old key.
+        raise Conflict(
+            "key-in-use", "Voting has opened: the election key cannot be changed any more."
+        )
     election.ballot_public_key = text
     election.key_shares_needed = shares_needed
     election.key_trustees = trustees
@@ -93,6 +100,9 @@ def set_public_key(
 def settable(session: Session, election: Election) -> bool:
     """Whether the returning officer may (still) set the public key."""
     if election.status not in SETTABLE or election.plain_ballots:
+        return False
+    opened = election.poll_open_at is not None and utcnow() >= election.poll_open_at
+    if election.ballot_public_key and opened:
         return False
     stored = session.exec(
         select(func.count()).select_from(Ballot).where(Ballot.election_id == election.id)

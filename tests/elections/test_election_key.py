@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,29 @@ def test_a_count_with_trustees_shares(
     audit = db.exec(select(AuditEntry).where(AuditEntry.action == "election.counted")).one()
     assert "trustees' shares" in json.loads(audit.detail)["key"]
     assert "GSS1" not in audit.detail and "GSK1" not in audit.detail
+
+
+def test_the_key_can_be_replaced_only_before_voting_opens(db: Session, tmp_path: Path) -> None:
+    first, second, third = (
+        make_key(tmp_path / n) for n in ("a", "b", "c") if not (tmp_path / n).mkdir()
+    )
+    poll = make_poll(
+        db,
+        make_org(db),
+        voters=1,
+        public_key=None,
+        status=ElectionStatus.AWAITING_POLL,
+        opened=timedelta(days=-1),
+    )
+    election = db.get(Election, poll.election.id)
+    assert election is not None and election.poll_open_at is not None
+    set_public_key(db, election, public_key=first.public, actor="user:ro")
+    assert (
+        set_public_key(db, election, public_key=second.public, actor="user:ro")
+        == second.fingerprint
+    )
+    travel_to(election.poll_open_at)
+    with pytest.raises(Conflict, match="Voting has opened"):
+        set_public_key(db, election, public_key=third.public, actor="user:ro")
+    db.rollback()
+    assert db.get(Election, election.id, populate_existing=True).ballot_public_key == second.public  # type: ignore[union-attr]
