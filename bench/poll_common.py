@@ -33,6 +33,7 @@ from sqlmodel import Session, select
 from governance import audit
 from governance.db import make_engine
 from governance.elections.ballot_box import code_hmac, new_credentials, voter_id_hmac
+from governance.elections.election_key import generate_key_pair
 from governance.elections.models import (
     Candidate,
     CandidateStatus,
@@ -97,9 +98,14 @@ class Seeded:
         return f"/api/orgs/{self.slug}/elections/{self.election_id}"
 
 
-def seed(url: str, voters: int, *, closes_in: timedelta, slug: str = "bench") -> Seeded:
+def seed(
+    url: str, voters: int, *, closes_in: timedelta, slug: str = "bench", sealed: bool = True
+) -> Seeded:
     """An organisation, an STV election at the poll with five candidates, and ``voters``
-    voters whose credentials are returned (the database holds only their HMACs)."""
+    voters whose credentials are returned (the database holds only their HMACs).
+
+    ``sealed``: ballots are sealed to an election key (as every new poll's are); otherwise the
+    poll stores plain ballots, as polls opened before sealed ballots do (for comparison)."""
     upgrade(url)
     audit.configure(SECRET)
     keys = Keys(SECRET)
@@ -122,6 +128,8 @@ def seed(url: str, voters: int, *, closes_in: timedelta, slug: str = "bench") ->
             status=ElectionStatus.POLLING,
             poll_open_at=now - timedelta(hours=1),
             poll_close_at=now + closes_in,
+            ballot_public_key=generate_key_pair().public if sealed else None,
+            plain_ballots=not sealed,
         )
         db.add(election)
         db.commit()
@@ -441,3 +449,24 @@ def workdir() -> Iterator[str]:
     folder = tempfile.mkdtemp(prefix="poll-bench-")
     print(f"scratch folder (kept): {folder}")
     yield folder
+
+
+def xmin_linkage(url: str, election_id: int) -> tuple[int, int] | None:
+    """On PostgreSQL: how many ballots share a transaction id with a voter's roll row, and how
+    many of those hold readable choices (None on SQLite, which has no ``xmin``)."""
+    if not url.startswith("postgresql"):
+        return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            paired, readable = connection.execute(
+                text(
+                    "SELECT count(*), count(*) FILTER (WHERE b.choices::text <> '[]') "
+                    "FROM voter v JOIN ballot b ON b.xmin::text = v.xmin::text "
+                    "WHERE v.election_id = :e AND b.election_id = :e"
+                ),
+                {"e": election_id},
+            ).one()
+    finally:
+        engine.dispose()
+    return int(paired), int(readable)

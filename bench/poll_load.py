@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,7 +31,10 @@ from poll_common import (
     seed,
     vote_crowd,
     workdir,
+    xmin_linkage,
 )
+
+from governance.elections.election_key import generate_key_pair, seal_ballot
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -41,6 +45,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--electorate", type=int, default=None, help="voters on the roll")
     parser.add_argument("--database-url", default="", help="PostgreSQL (emptied); else SQLite")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="store plain ballots (a poll opened before ballots were sealed), for comparison",
+    )
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (5.0 if args.quick else 60.0)
     args.electorate = args.electorate or (20_000 if args.quick else 40_000)
@@ -49,13 +58,25 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def sealing_cost(rounds: int = 2000) -> float:
+    """Seconds to seal one five-candidate ballot to an election key (the encryption's share of
+    the cost of casting)."""
+    public = generate_key_pair().public
+    start = time.perf_counter()
+    for number in range(rounds):
+        seal_ballot(public, [number % 5 + 1, 2, 3], None, candidates_on_ballot=5)
+    return (time.perf_counter() - start) / rounds
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     print(machine_info())
     with workdir() as scratch:
         url = scratch_database(args.database_url, Path(scratch))
         backend = "PostgreSQL" if args.database_url else "SQLite"
-        seeded = seed(url, args.electorate, closes_in=timedelta(days=1))
+        seeded = seed(url, args.electorate, closes_in=timedelta(days=1), sealed=not args.plain)
+        ballots_are = "plain ballots" if args.plain else "ballots sealed to the election key"
+        print(f"{ballots_are}; sealing one ballot in-process: {sealing_cost() * 1e6:.0f} µs")
         print(
             f"{backend}, {args.workers} worker(s); {args.electorate:,} voters on the roll; "
             f"{args.voters} concurrent clients for {args.seconds:.0f} s"
@@ -92,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"ratio to /health: {rate / health_rate:.2f}" if health_rate else "no /health")
         print(f"database: {ballots:,} ballots, {voted:,} voters marked voted")
+        linked = xmin_linkage(url, seeded.election_id)
+        if linked is not None:
+            print(
+                f"xmin pairs voter-ballot: {linked[0]:,}, holding readable choices: {linked[1]:,}"
+            )
         if ballots != accepted or voted != accepted:
             print("MISMATCH: every accepted ballot should be stored exactly once")
             return 1

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError
 from sqlmodel import Session
 
-from governance import __version__, audit, logs
+from governance import __version__, audit, log_redaction, logs
 from governance.auth.middleware import CSRF_FIELD, CSRFMiddleware, Identity, SessionMiddleware
 from governance.db import make_engine
 from governance.errors import handle_http_exception, handle_out_of_range, handle_unexpected
@@ -128,6 +128,7 @@ def route_handlers() -> list[Any]:
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logs.configure(settings.log_level)
+    log_redaction.install()
     engine = engine or make_engine(settings.database_url, pool_size=settings.db_pool_size)
     keys = Keys(settings.secret_key)
     audit.configure(settings.secret_key)

@@ -1,5 +1,12 @@
 """Outbox for email: queued in the caller's transaction, delivered by a scheduler job.
 
+A message that carries a secret (a sign-in link, an invitation, voting credentials) never holds
+it in clear: the caller names the secrets, each is replaced in the stored text by a marker, and
+the secrets are kept sealed under the server key (``secrets_sealed``) only until the message is
+sent. The full text is rendered at delivery; once it is sent (or has failed for good) the sealed
+secrets are erased and the markers say the secret was removed, so a copy of the database taken
+after delivery holds no working credential. Subject, recipient and status are kept.
+
 Delivery claims a batch with a conditional UPDATE (queued and due -> sending, stamped with a run
 token and a lease), sends each claimed message, and marks it sent. Two overlapping runs never
 claim the same message, so none is sent twice. A message whose lease ran out while "sending"
@@ -9,27 +16,39 @@ operator to check, because a resend could duplicate it and a silent drop could l
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
+import re
 import secrets
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import lru_cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, Text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from governance.db import UTCDateTime, utcnow
+from governance.security import Keys
 from governance.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
+HIDDEN_MARK = "[[secret:{}]]"
+REMOVED = "(removed after delivery)"
+# Messages whose mere existence says something staff must not learn (a poll reminder goes only
+# to those who have not voted): their rows are deleted once sent or failed for good.
+DELETED_ONCE_DONE = ("election-reminder:",)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -42,6 +61,8 @@ class OutboxMessage(SQLModel, table=True):
     subject: str = Field(max_length=300)
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str | None = Field(default=None, sa_column=Column(Text))
+    # The secrets the text's markers stand for, sealed under the server key until delivery.
+    secrets_sealed: str | None = Field(default=None, sa_column=Column(Text))
     purpose: str = Field(default="", max_length=60)
     status: str = Field(default="queued", max_length=20, index=True)
     attempts: int = 0
@@ -51,6 +72,46 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)
+
+
+def conceal(keys: Keys, text: str, hidden: Sequence[str]) -> tuple[str, str | None]:
+    """``text`` with each secret in ``hidden`` replaced by a marker, and the sealed secrets."""
+    wanted = [s for s in hidden if s]
+    if not wanted:
+        return text, None
+    for number, secret in sorted(enumerate(wanted), key=lambda item: -len(item[1])):
+        text = text.replace(secret, HIDDEN_MARK.format(number))
+    return text, _seal(keys, json.dumps(wanted))
+
+
+def reveal(keys: Keys, text: str, sealed: str | None) -> str:
+    """The text as it is sent: the markers replaced by the sealed secrets."""
+    if not sealed:
+        return text
+    for number, secret in enumerate(json.loads(_unseal(keys, sealed))):
+        text = text.replace(HIDDEN_MARK.format(number), secret)
+    return text
+
+
+def forget_secrets(text: str) -> str:
+    """The stored text once its secrets are erased: the markers say what happened."""
+    return re.sub(r"\[\[secret:\d+\]\]", REMOVED, text)
+
+
+@lru_cache(maxsize=8)
+def _aead(keys: Keys) -> AESGCM:
+    return AESGCM(keys.derive("seal:outbox"))
+
+
+def _seal(keys: Keys, plain: str) -> str:
+    nonce = secrets.token_bytes(12)
+    sealed = _aead(keys).encrypt(nonce, plain.encode(), b"outbox")
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def _unseal(keys: Keys, sealed: str) -> str:
+    raw = base64.urlsafe_b64decode(sealed)
+    return _aead(keys).decrypt(raw[:12], raw[12:], b"outbox").decode()
 
 
 def queue_mail(
@@ -63,29 +124,45 @@ def queue_mail(
     organisation_id: int | None = None,
     purpose: str = "",
     domain: str = "governance.local",
+    hidden: Sequence[str] = (),
+    keys: Keys | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction (not committed here)."""
+    """Add a message to the outbox in the caller's transaction (not committed here).
+
+    ``hidden`` names the secrets in ``text`` (links with tokens, credentials): they are stored
+    sealed under ``keys`` and put back only when the message is sent.
+    """
+    if hidden and keys is None:
+        raise ValueError("sealing a message's secrets needs the server keys")
+    body, sealed = conceal(keys, text, hidden) if keys is not None else (text, None)
     message = OutboxMessage(
         organisation_id=organisation_id,
         message_id=make_msgid(domain=domain),
         to_address=to,
         subject=subject.replace("\n", " ").replace("\r", " ")[:300],
-        body_text=text,
+        body_text=body,
         body_html=html,
+        secrets_sealed=sealed,
         purpose=purpose,
     )
     session.add(message)
     return message
 
 
-def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+def rendered_text(keys: Keys, message: OutboxMessage) -> str:
+    """The text the recipient receives (secrets put back while they are still sealed)."""
+    return reveal(keys, message.body_text, message.secrets_sealed)
+
+
+def build_email(message: OutboxMessage, sender: str, keys: Keys | None = None) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
     email["Date"] = formatdate(localtime=False)
-    email.set_content(message.body_text)
+    text = rendered_text(keys, message) if keys is not None else message.body_text
+    email.set_content(text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
     return email
@@ -186,10 +263,11 @@ def deliver_due(
         # End the read before talking to the SMTP server: on SQLite every transaction holds the
         # write lock, and a slow server must not keep the rest of the service waiting.
         session.commit()
+        keys = Keys(settings.secret_key)
         with Transport(settings) as transport:
             for message in messages:
                 try:
-                    transport.send(build_email(message, settings.mail_from))
+                    transport.send(build_email(message, settings.mail_from, keys))
                 except (OSError, smtplib.SMTPException) as error:
                     message.attempts += 1
                     message.last_error = str(error)[:500]
@@ -197,17 +275,34 @@ def deliver_due(
                     message.claimed_until = None
                     if message.attempts >= MAX_ATTEMPTS:
                         message.status = "failed"
+                        _erase_secrets(message)
                     else:
                         message.status = "queued"
                         message.next_attempt_at = utcnow() + _backoff(message.attempts)
                     report.failed += 1
-                    log.warning("mail %s to %s failed: %s", message.id, message.to_address, error)
+                    to = "(withheld)" if forgotten(message) else message.to_address
+                    log.warning("mail %s to %s failed: %s", message.id, to, error)
                 else:
                     message.attempts += 1
                     message.status = "sent"
                     message.sent_at = utcnow()
                     message.claim_token = None
+                    _erase_secrets(message)
                     report.sent += 1
-                session.add(message)
+                if forgotten(message) and message.status in {"sent", "failed"}:
+                    session.delete(message)
+                else:
+                    session.add(message)
                 session.commit()
     return report
+
+
+def forgotten(message: OutboxMessage) -> bool:
+    return message.purpose.startswith(DELETED_ONCE_DONE)
+
+
+def _erase_secrets(message: OutboxMessage) -> None:
+    if message.secrets_sealed is not None:
+        message.secrets_sealed = None
+        message.body_text = forget_secrets(message.body_text)
+        message.body_html = forget_secrets(message.body_html) if message.body_html else None

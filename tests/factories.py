@@ -22,7 +22,7 @@ from governance.auth import passwords, totp
 from governance.auth.models import RoleAssignment, User
 from governance.auth.tokens import create_token
 from governance.db import TEST_NOW_VARIABLE, Clock, utcnow
-from governance.mail import OutboxMessage
+from governance.mail import OutboxMessage, rendered_text
 from governance.members.models import Member
 from governance.organisations import service as organisations
 from governance.organisations.constitution import OrganisationType, Role
@@ -258,7 +258,7 @@ def member_client(make_client: Callable[[], Client], engine: Engine, member: Mem
             .order_by(col(OutboxMessage.id).desc())
         ).first()
         assert message is not None
-        found = MAGIC_LINK_RE.search(message.body_text)
+        found = MAGIC_LINK_RE.search(rendered_text(KEYS, message))
     assert found
     response = client.form(f"/magic/{found.group(1)}", {}, follow_redirects=False)
     assert response.status_code == 303, response.text

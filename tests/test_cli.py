@@ -51,8 +51,11 @@ TESTED = {
     "demo",
     "register import",
     "register export",
+    "election-key generate",
+    "election-key public",
 }
-"""Every command and subcommand, each with its test here or in tests/members/test_cli.py."""
+"""Every command and subcommand, each with its test here (the register's also in
+tests/members/test_cli.py, the election key's also in tests/elections/test_election_key.py)."""
 
 
 @pytest.fixture
@@ -80,7 +83,7 @@ def test_help_version_and_an_unknown_command(shell: Shell) -> None:
     helped, version, unknown, bad_option = shell.run_all(
         [["--help"], ["--version"], ["regster"], ["--colour"]]
     )
-    listed = re.findall(r"^  (\w+) ", helped.ok().stdout.split("Commands:\n", 1)[1], re.M)
+    listed = re.findall(r"^  ([\w-]+) ", helped.ok().stdout.split("Commands:\n", 1)[1], re.M)
     assert sorted(listed) == sorted({name.split()[0] for name in TESTED})
     assert re.fullmatch(r"governance, version \S+\n", version.ok().stdout)
     unknown.refused("No such command 'regster'. Did you mean 'register'?", status=2)
@@ -338,6 +341,27 @@ def test_count(shell: Shell) -> None:
     assert "Ann" in json.dumps(json.loads(as_json.ok().stdout))
     missing.refused("nowhere.blt: cannot read the file", status=2)
     method.refused("unknown method 'guesswork'", status=2)
+
+
+def test_election_key(shell: Shell) -> None:
+    made = shell.run("election-key", "generate", "--out", "officer.key").ok()
+    public = re.search(r"GPK1-[A-Za-z0-9_\-]+", made.stdout)
+    assert public, made.stdout
+    assert "GSK1-" in (shell.root / "officer.key").read_text()
+    shown, again, shares, too_many, missing = shell.run_all(
+        [
+            ["election-key", "public", "officer.key"],
+            ["election-key", "generate", "--out", "officer.key"],
+            ["election-key", "generate", "--out", "t", "--trustees", "3", "--needed", "2"],
+            ["election-key", "generate", "--out", "u", "--trustees", "2", "--needed", "3"],
+            ["election-key", "public", "nowhere.key"],
+        ]
+    )
+    assert public.group(0) in shown.ok().stdout
+    again.refused("exists already", status=1)
+    assert "GPK1-" in shares.ok().stdout
+    too_many.refused("Choose at least 2 shares needed, no more than the trustees")
+    missing.refused("File 'nowhere.key' does not exist", status=2)
 
 
 def test_openapi(shell: Shell) -> None:

@@ -80,6 +80,8 @@ def request_link(
             ),
             organisation_id=organisation.id,
             purpose="magic-link",
+            hidden=[token],
+            keys=keys,
         )
     session.commit()
 

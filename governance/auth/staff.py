@@ -314,6 +314,8 @@ def _send_invitation(
         ),
         organisation_id=organisation.id,
         purpose="staff-invitation",
+        hidden=[token],
+        keys=keys,
     )
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from governance.db import upsert_insert, utcnow
+from governance.elections.election_key import receipt_of, seal_ballot, tracker
 from governance.elections.models import (
     Ballot,
     Candidate,
@@ -133,10 +134,34 @@ def receipt_hash(receipt: str) -> str:
 
 
 def ballot_seal(
-    keys: Keys, ballot_id: str, election_id: int, choices: Sequence[int], receipt_h: str
+    keys: Keys, ballot_id: str, election_id: int, content: Sequence[int] | str, receipt_h: str
 ) -> str:
-    body = json.dumps([ballot_id, election_id, list(choices), receipt_h], separators=(",", ":"))
-    return hmac.new(keys.derive("ballot-seal"), body.encode(), hashlib.sha256).hexdigest()
+    """HMAC under the server key over a ballot's row (``content``: the ciphertext's tracker, or a
+    plain poll's choices), so a ballot edited in the database is detected."""
+    shown = content if isinstance(content, str) else list(content)
+    body = json.dumps([ballot_id, election_id, shown, receipt_h], separators=(",", ":"))
+    return hmac.new(_purpose_key(keys, "ballot-seal"), body.encode(), hashlib.sha256).hexdigest()
+
+
+def seal_matches(keys: Keys, ballot: Ballot) -> bool:
+    """Whether a stored ballot is as the service wrote it (its seal checks)."""
+    content: Sequence[int] | str = tracker(ballot.sealed) if ballot.sealed else ballot.choices
+    expected = ballot_seal(keys, ballot.id, ballot.election_id, content, ballot.receipt_hash)
+    return hmac.compare_digest(expected, ballot.seal)
+
+
+def ready_for_ballots(election: Election) -> bool:
+    """Whether ballots can be stored: sealed to the election key, or a plain poll of old."""
+    return bool(election.ballot_public_key) or election.plain_ballots
+
+
+def check_ready(election: Election) -> None:
+    if not ready_for_ballots(election):
+        raise VoteRefused(
+            "no-election-key",
+            "Voting cannot start until the returning officer has set the election key. "
+            "Please try again later.",
+        )
 
 
 def voting_open(election: Election, now: datetime) -> bool:
@@ -250,6 +275,7 @@ def cast(
     now = now or utcnow()
     if not voting_open(election, now):
         raise VoteRefused("poll-closed", "Voting is not open for this election.")
+    check_ready(election)
     voter = find_voter(session, keys, election, voter_id, code)
     if voter.status == VoterStatus.VOTED:
         raise VoteRefused("already-voted", "A vote has already been recorded with this voter ID.")
@@ -261,8 +287,13 @@ def cast(
         if channel == Channel.ONLINE or rejected not in REJECTION_REASONS:
             raise VoteRefused("unknown-rejection", "That is not a reason to reject a paper.")
         picked: list[int] = []
+        on_ballot = len(ballot_candidate_ids(session, election.id))
     else:
-        picked = check_choices(election, ballot_candidate_ids(session, election.id), choices)
+        allowed = ballot_candidate_ids(session, election.id)
+        picked = check_choices(election, allowed, choices)
+        on_ballot = len(allowed)
+    # Sealed before the roll is touched, so the transaction below holds no clear choices.
+    ballot = _prepare_ballot(keys, election, picked, rejected=rejected, on_ballot=on_ballot)
 
     # The credentials are part of the condition, so a replacement issued between the look-up
     # above and this statement leaves the old credentials unable to vote.
@@ -280,13 +311,12 @@ def cast(
     if flipped.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise VoteRefused("already-voted", "A vote has already been recorded with this voter ID.")
-    receipt = new_receipt()
-    _add_ballot(session, keys, election.id, picked, receipt_hash(receipt), rejected=rejected)
+    session.execute(insert(Ballot).values(**ballot.row))
     if (now if fixed_clock else utcnow()) >= election.poll_close_at:
         session.rollback()
         raise VoteRefused("poll-closed", "Voting closed before your vote could be recorded.")
     session.commit()
-    return CastReceipt(receipt=receipt, election_id=election.id)
+    return CastReceipt(receipt=ballot.receipt, election_id=election.id)
 
 
 def record_late(
@@ -308,11 +338,12 @@ def record_late(
     assert election.poll_close_at is not None
     if (now or utcnow()) < election.poll_close_at:
         raise VoteRefused("poll-open", "The poll has not closed: enter this paper as a vote.")
+    check_ready(election)
     find_voter(session, keys, election, voter_id, code)
     allowed = ballot_candidate_ids(session, election.id)
-    kept = [int(c) for c in choices if int(c) in allowed]
-    # The voter was given no receipt; the hash of an unused random one keeps the column filled.
-    _add_ballot(session, keys, election.id, kept, receipt_hash(new_receipt()), late=True)
+    kept = list(dict.fromkeys(int(c) for c in choices if int(c) in allowed))
+    ballot = _prepare_ballot(keys, election, kept, rejected=None, on_ballot=len(allowed), late=True)
+    session.execute(insert(Ballot).values(**ballot.row))
     session.commit()
 
 
@@ -320,26 +351,46 @@ def new_receipt() -> str:
     return "-".join(secrets.token_hex(2).upper() for _ in range(4))
 
 
-def _add_ballot(
-    session: Session,
+@dataclass(frozen=True)
+class PreparedBallot:
+    row: dict[str, object]
+    receipt: str
+
+
+def _prepare_ballot(
     keys: Keys,
-    election_id: int,
+    election: Election,
     choices: list[int],
-    receipt_h: str,
     *,
-    rejected: str | None = None,
+    rejected: str | None,
+    on_ballot: int,
     late: bool = False,
-) -> None:
+) -> PreparedBallot:
+    """The ballot row to insert (a plain INSERT: every vote comes through here) and its receipt.
+
+    With an election key the choices and any rejection reason are sealed to it and the receipt
+    abbreviates the ciphertext's hash; a plain poll of old stores them as it always did.
+    """
+    assert election.id is not None
     ballot_id = secrets.token_hex(16)
-    # A plain INSERT rather than the ORM's unit of work: every vote comes through here.
-    session.execute(
-        insert(Ballot).values(
-            id=ballot_id,
-            election_id=election_id,
-            choices=choices,
-            receipt_hash=receipt_h,
-            seal=ballot_seal(keys, ballot_id, election_id, choices, receipt_h),
-            late=late,
-            invalid_reason=rejected,
+    if election.ballot_public_key:
+        sealed = seal_ballot(
+            election.ballot_public_key, choices, rejected, candidates_on_ballot=on_ballot
         )
+        receipt = receipt_of(sealed)
+        receipt_h = receipt_hash(receipt)
+        content: list[int] | str = tracker(sealed)
+        row: dict[str, object] = {"sealed": sealed, "choices": [], "invalid_reason": None}
+    else:
+        receipt = new_receipt()
+        receipt_h = receipt_hash(receipt)
+        content = choices
+        row = {"sealed": None, "choices": choices, "invalid_reason": rejected}
+    row.update(
+        id=ballot_id,
+        election_id=election.id,
+        receipt_hash=receipt_h,
+        seal=ballot_seal(keys, ballot_id, election.id, content, receipt_h),
+        late=late,
     )
+    return PreparedBallot(row=row, receipt=receipt)

@@ -1,4 +1,5 @@
-"""The stored ballots of an election as the counting engine reads them.
+"""The opened ballots of an election (``counted_ballot``, see ``opening``) as the counting
+engine reads them.
 
 Candidates are numbered by their place on the ballot paper (``ballot_position``), so index 0
 is the first name on the paper. A candidate who died or was disqualified after voting opened
@@ -18,7 +19,7 @@ from governance.elections.counting.ballots import fptp_ballot, stv_ballot, tally
 from governance.elections.counting.model import Ballot as Paper
 from governance.elections.counting.model import Election as CountElection
 from governance.elections.counting.model import InvalidReason
-from governance.elections.models import Ballot, Candidate, CandidateStatus, Election
+from governance.elections.models import Candidate, CandidateStatus, CountedBallot, Election
 
 REMOVED = frozenset({CandidateStatus.DIED, CandidateStatus.DISQUALIFIED})
 ON_PAPER = frozenset(
@@ -63,8 +64,8 @@ def read_ballots(session: Session, election: Election) -> CountInput:
     rejected: Counter[str] = Counter()
     read: list[Paper | InvalidReason] = []
     rows = session.exec(
-        select(Ballot.choices, Ballot.invalid_reason).where(
-            Ballot.election_id == election.id, col(Ballot.late).is_(False)
+        select(CountedBallot.choices, CountedBallot.invalid_reason).where(
+            CountedBallot.election_id == election.id
         )
     ).all()
     for choices, invalid_reason in rows:

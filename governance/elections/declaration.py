@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from governance.elections.counting.model import CountError
 from governance.elections.counting.model import Election as CountElection
 from governance.elections.counting.registry import METHODS
 from governance.elections.counting_input import CountInput, read_ballots
+from governance.elections.election_key import KeyProblem, fingerprint
 from governance.elections.electorate import local_day
 from governance.elections.lifecycle_models import ElectionConduct, ElectionPublication
 from governance.elections.lifecycle_notices import LifecycleNotices
@@ -43,9 +45,10 @@ from governance.elections.models import (
     StageEvent,
 )
 from governance.elections.nominations import email_of
+from governance.elections.opening import open_for_count
 from governance.elections.receipts import receipt_hashes
 from governance.elections.service import conduct_of
-from governance.errors import Conflict
+from governance.errors import Conflict, Invalid
 from governance.members.offices import Office, start_terms
 from governance.organisations.models import Organisation
 
@@ -60,8 +63,21 @@ def percent(part: int, whole: int) -> str:
     return f"{tenths // 10}.{tenths % 10}%"
 
 
-def count(session: Session, election: Election, *, seed: str | None, actor: str) -> dict[str, Any]:
-    """Count the ballots and store the provisional result (the election becomes ``counted``)."""
+def count(
+    session: Session,
+    election: Election,
+    *,
+    seed: str | None,
+    actor: str,
+    private_key: str | None = None,
+    shares: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Open the ballots with the election's private key (or k trustees' ``shares``), count them
+    and store the provisional result (the election becomes ``counted``).
+
+    A wrong key, too few shares or a damaged ballot is refused with :class:`Invalid` and changes
+    nothing. The key is used in memory only: it is not stored, audited or logged.
+    """
     now = utcnow()
     if election.status not in COUNTABLE or (
         election.poll_close_at is not None and now < election.poll_close_at
@@ -70,10 +86,16 @@ def count(session: Session, election: Election, *, seed: str | None, actor: str)
     method = METHODS.get(election.method)
     if method is None:
         raise Conflict("unknown-method", f"The counting method {election.method!r} is not known.")
+    try:
+        opened = open_for_count(session, election, private_key=private_key, shares=shares)
+    except KeyProblem as problem:
+        session.rollback()
+        raise Invalid(problem.slug, problem.message) from None
     read = read_ballots(session, election)
     try:
         result = method.count(read.election, seed)
     except CountError as error:
+        session.rollback()
         raise Conflict("cannot-count", f"The ballots cannot be counted: {error}") from None
     data = report.as_json(result, read.election.title)
     ids = [c.id for c in read.candidates]
@@ -105,11 +127,21 @@ def count(session: Session, election: Election, *, seed: str | None, actor: str)
             "lots": sum(1 for tie in result.ties if tie.broken_by == "lot"),
             "valid_votes": data["valid_votes"],
             "elected": data["elected_ids"],
+            "ballots_opened": opened,
+            "key": key_used(election, private_key, shares),
         },
     )
     session.commit()
     session.refresh(election)
     return data
+
+
+def key_used(election: Election, private_key: str | None, shares: Sequence[str]) -> str:
+    """What the audit says of the key: which public key, and whether shares were combined."""
+    if not election.ballot_public_key:
+        return "none (plain poll)"
+    way = "private key" if private_key and private_key.strip() else "trustees' shares"
+    return f"{way} for {fingerprint(election.ballot_public_key)}"
 
 
 def term_start(conduct: ElectionConduct, organisation: Organisation, now: datetime) -> date:

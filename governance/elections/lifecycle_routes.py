@@ -22,7 +22,7 @@ from sqlmodel import Session
 from governance.auth.guards import organisation_by_slug, require_member_of, require_role
 from governance.auth.middleware import Identity
 from governance.auth.tenancy import organisation_guard
-from governance.elections import declaration, nominations, service
+from governance.elections import declaration, key_custody, nominations, service
 from governance.elections.lifecycle_models import ElectionConduct
 from governance.elections.lifecycle_pages import lifecycle_pages
 from governance.elections.lifecycle_schemas import (
@@ -31,6 +31,7 @@ from governance.elections.lifecycle_schemas import (
     CountIn,
     DecisionIn,
     ElectionCreate,
+    ElectionKeyIn,
     ElectionOut,
     NominationIn,
     RemovalIn,
@@ -283,7 +284,36 @@ def count_votes(
     db: Session, identity: Identity, slug: str, election_id: RowId, data: CountIn
 ) -> dict[str, Any]:
     _, election, user = staff_election(db, identity, slug, election_id, returning_officer=True)
-    return declaration.count(db, election, seed=data.seed, actor=actor_of(user))
+    return declaration.count(
+        db,
+        election,
+        seed=data.seed,
+        actor=actor_of(user),
+        private_key=data.private_key,
+        shares=data.shares,
+    )
+
+
+@put(
+    f"{ONE}/election-key",
+    guards=OFFICER,
+    sync_to_thread=True,
+    status_code=200,
+    summary="Set the election public key ballots are sealed to",
+)
+def set_election_key(
+    db: Session, identity: Identity, slug: str, election_id: RowId, data: ElectionKeyIn
+) -> dict[str, Any]:
+    _, election, user = staff_election(db, identity, slug, election_id, returning_officer=True)
+    mark = key_custody.set_public_key(
+        db,
+        election,
+        public_key=data.public_key,
+        shares_needed=data.shares_needed,
+        trustees=data.trustees,
+        actor=actor_of(user),
+    )
+    return {"fingerprint": mark, "election": ElectionOut.of(election).model_dump(mode="json")}
 
 
 @post(
@@ -336,7 +366,11 @@ def get_ballots(db: Session, slug: str, election_id: RowId) -> Response[str]:
     return Response(publication.blt, media_type="text/plain; charset=utf-8")
 
 
-@get(f"{ONE}/results/receipts", sync_to_thread=True, summary="The counted ballots' receipt hashes")
+@get(
+    f"{ONE}/results/receipts",
+    sync_to_thread=True,
+    summary="The bulletin board: the counted ballots' trackers",
+)
 def get_receipts(db: Session, slug: str, election_id: RowId) -> Response[str]:
     publication = declaration.publication_of(db, _declared(db, slug, election_id))
     if publication is None:
@@ -450,6 +484,7 @@ def lifecycle_routes() -> list[Any]:
             record_withdrawal,
             record_removal,
             count_votes,
+            set_election_key,
             declare_result,
             get_results,
             get_ballots,

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from governance.elections.key_custody import key_fingerprint
 from governance.elections.models import Candidate, Channel, Election
 
 StepDate = date | datetime
@@ -83,6 +84,15 @@ class RemovalIn(Body):
 
 class CountIn(Body):
     seed: str | None = Field(default=None, min_length=1, max_length=100, title="the seed")
+    # The election private key, or k trustees' shares: used in memory for this count only.
+    private_key: str | None = Field(default=None, max_length=4000, title="the private key")
+    shares: list[str] = Field(default_factory=list, max_length=20, title="the trustees' shares")
+
+
+class ElectionKeyIn(Body):
+    public_key: str = Field(min_length=1, max_length=200, title="the public key")
+    shares_needed: int | None = Field(default=None, ge=2, le=20, title="shares needed")
+    trustees: int | None = Field(default=None, ge=2, le=20, title="trustees")
 
 
 class CandidateOut(BaseModel):
@@ -136,6 +146,9 @@ class ElectionOut(BaseModel):
     electorate_count: int | None
     electorate_fingerprint: str | None
     electorate_frozen_at: datetime | None
+    ballot_key_fingerprint: str | None
+    key_shares_needed: int | None
+    key_trustees: int | None
     seed: str | None
     counted_at: datetime | None
     declared_at: datetime | None
@@ -167,6 +180,9 @@ class ElectionOut(BaseModel):
             electorate_count=election.electorate_count,
             electorate_fingerprint=election.electorate_fingerprint,
             electorate_frozen_at=election.electorate_frozen_at,
+            ballot_key_fingerprint=key_fingerprint(election),
+            key_shares_needed=election.key_shares_needed,
+            key_trustees=election.key_trustees,
             seed=election.seed,
             counted_at=election.counted_at,
             declared_at=election.declared_at,

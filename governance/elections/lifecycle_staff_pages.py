@@ -20,9 +20,10 @@ from governance.auth.guards import require_role
 from governance.auth.middleware import Identity
 from governance.auth.models import User
 from governance.auth.tenancy import organisation_guard
-from governance.elections import declaration, nominations, service
+from governance.elections import declaration, key_custody, nominations, service
 from governance.elections.candidacy import REJECTION_REASONS
 from governance.elections.counting.registry import METHODS
+from governance.elections.election_key import private_key_from_text, shares_from_text
 from governance.elections.lifecycle_models import ElectionConduct
 from governance.elections.lifecycle_schemas import ElectionCreate, TimetableIn
 from governance.elections.lifecycle_views import staff_detail
@@ -40,7 +41,7 @@ from governance.elections.web import (
     page,
     staff_election,
 )
-from governance.errors import Problem
+from governance.errors import Invalid, Problem
 from governance.members import configuration
 from governance.organisations.constitution import Role
 from governance.organisations.models import Organisation
@@ -59,6 +60,7 @@ NOTICES = {
     "withdrawn": "The withdrawal is recorded.",
     "removed": "The candidate's death or disqualification is recorded.",
     "counted": "The ballots are counted. Check the result, then declare it.",
+    "key": "The election public key is set. Keep the private key safe for the count.",
     "declared": "The result is declared and the ballots are published.",
     "cancelled": "The election is cancelled.",
 }
@@ -211,6 +213,8 @@ def _dashboard(
         steps=STEP_INPUTS,
         form=extra.pop("form", {}),
         non_working_days=conduct.non_working_days if conduct else [],
+        key_fingerprint=key_custody.key_fingerprint(election),
+        key_settable=key_custody.settable(db, election),
         **extra,
     )
 
@@ -400,14 +404,64 @@ def count_submit(
     db: Session, identity: Identity, slug: str, election_id: RowId, data: Form
 ) -> Response[Any]:
     seed = first_value(data, "seed", 100) or None
-    return _act(
-        db,
-        identity,
-        slug,
-        election_id,
-        lambda o, e, u: declaration.count(db, e, seed=seed, actor=actor_of(u)),
-        notice="counted",
-    )
+    pasted = first_value(data, "election_key", 20_000)
+    shares = shares_from_text(pasted)
+    private_key = None if shares else (private_key_from_text(pasted) or None)
+    del pasted
+
+    def run(organisation: Organisation, election: Election, user: User) -> None:
+        try:
+            declaration.count(
+                db,
+                election,
+                seed=seed,
+                actor=actor_of(user),
+                private_key=private_key,
+                shares=shares,
+            )
+        except Invalid as error:  # the key: shown beside the key field
+            raise Invalid(
+                error.slug, str(error.detail), extra=_on("election_key", str(error.detail))
+            ) from None
+
+    return _act(db, identity, slug, election_id, run, notice="counted")
+
+
+@post(f"{MANAGE}/election-key", guards=OFFICER, include_in_schema=False, sync_to_thread=True)
+def election_key_submit(
+    db: Session, identity: Identity, slug: str, election_id: RowId, data: Form
+) -> Response[Any]:
+    public_key = first_value(data, "public_key", 200)
+    typed = {name: first_value(data, name, 3) for name in ("trustees", "shares_needed")}
+
+    def run(organisation: Organisation, election: Election, user: User) -> None:
+        numbers: dict[str, int | None] = {}
+        for name, text in typed.items():
+            if text and not text.isdigit():
+                raise Invalid(
+                    "bad-number", "Give a whole number.", extra=_on(name, "Give a whole number.")
+                )
+            numbers[name] = int(text) if text else None
+        try:
+            key_custody.set_public_key(
+                db,
+                election,
+                public_key=public_key,
+                shares_needed=numbers["shares_needed"],
+                trustees=numbers["trustees"],
+                actor=actor_of(user),
+            )
+        except Invalid as error:
+            field = "trustees" if error.slug == "bad-threshold" else "public_key"
+            raise Invalid(
+                error.slug, str(error.detail), extra=_on(field, str(error.detail))
+            ) from None
+
+    return _act(db, identity, slug, election_id, run, notice="key")
+
+
+def _on(field: str, message: str) -> dict[str, Any]:
+    return {"errors": [{"field": field, "message": message}]}
 
 
 @post(f"{MANAGE}/declare", guards=OFFICER, include_in_schema=False, sync_to_thread=True)
@@ -457,6 +511,7 @@ def staff_lifecycle_pages() -> list[Any]:
         withdrawal_submit,
         removal_submit,
         count_submit,
+        election_key_submit,
         declare_submit,
         cancel_submit,
     ]

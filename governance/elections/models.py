@@ -1,24 +1,26 @@
 """Election tables.
 
-Secrecy is designed into the schema (DESIGN.md, "Ballot secrecy and one vote per member"):
+Secrecy is designed into the schema (docs/security.md, "Ballot secrecy and one vote per member"):
 
 * ``voter`` (the roll) and ``ballot`` are separate tables with no key between them.
-* A ballot has a random id, no timestamp and no sequence: on SQLite the table is ``WITHOUT
-  ROWID`` so not even a hidden row number records the order of insertion. The roll records only
-  the *day* a voter voted, which is what turnout reporting needs.
+* Every ballot is stored sealed to the election's public key (``Election.ballot_public_key``;
+  see ``election_key``): the private key is never stored, so nothing in the database, the logs
+  or the server key opens a ballot. A ballot has a random id, no timestamp and no sequence; on
+  SQLite the table is ``WITHOUT ROWID``. The roll records only the *day* a voter voted.
 * Casting flips the voter from ``issued`` to ``voted`` with a conditional UPDATE and inserts the
-  ballot in the same transaction, so a code counts once however many submissions race.
-* The receipt a voter is given is a random code; the ballot keeps only ``receipt_hash``
-  (SHA-256 of it). The published list of receipt hashes lets a voter see their ballot was
-  counted, but nothing published ties a receipt to its choices: a published commitment over the
-  receipt *and* the choices could be opened by anyone holding the receipt (a coercer) by trying
-  every ranking. ``seal`` (an HMAC under the server key over the ballot's content) lets the
-  service detect a ballot edited in the database.
-* On PostgreSQL a table's physical order and each row's ``xmin`` follow insertion, so during the
-  poll someone reading the database files could line ballots up with the roll. After the close the
-  ballots of the election are rewritten in one transaction in random-id order
-  (``poll_jobs.erase_credentials_after_close``), which removes both links from the live data; see
-  docs/elections-poll.md for what remains (WAL archives, backups taken during the poll).
+  sealed ballot in the same transaction, so a code counts once however many submissions race.
+  On PostgreSQL the two rows then share ``xmin``: a reader can pair a voter with a ciphertext,
+  which only the key opens. After the close the ballots are rewritten in one transaction in
+  random-id order (``poll_jobs.erase_credentials_after_close``), which removes even that pairing
+  from the live data.
+* At the count (``opening``) the ciphertexts are shuffled, opened with the key the returning
+  officer supplies, and written to ``counted_ballot`` in one transaction with fresh random ids
+  and nothing else, which is what the counting engine reads.
+* The voter's receipt abbreviates the SHA-256 of their ciphertext; the ballot keeps the
+  receipt's hash for look-up (``receipts``), and ``seal`` (an HMAC under the server key over the
+  row) detects a ballot edited in the database. Opened ballots carry no receipt.
+* A poll opened before ballots were sealed (``Election.plain_ballots``) keeps storing plain
+  ``choices`` until it is counted.
 """
 
 from __future__ import annotations
@@ -116,6 +118,14 @@ class Election(SQLModel, table=True):
     returning_officer_contact: str = Field(default="", max_length=300)
     reminder_days_before_close: list[int] = Field(default_factory=lambda: [7, 2], sa_type=JSONDoc)
     poll_sealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The election key (``election_key``): the public key ballots are sealed to, and, when the
+    # private key was split among trustees, how many of how many shares open it. The private key
+    # is never stored. ``plain_ballots`` marks a poll opened before ballots were sealed: it keeps
+    # storing its ballots as it did until it is counted.
+    ballot_public_key: str | None = Field(default=None, max_length=60)
+    key_shares_needed: int | None = None
+    key_trustees: int | None = None
+    plain_ballots: bool = False
     # The electorate, frozen at the close of nominations.
     electorate_frozen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     electorate_count: int | None = None
@@ -254,7 +264,14 @@ class Replacement(SQLModel, table=True):
 
 
 class Ballot(SQLModel, table=True):
-    """One ballot, anonymous: no voter, no time, no order (see the module docstring)."""
+    """One cast ballot, sealed to the election key: no voter, no time, no order, no clear choices.
+
+    ``sealed`` holds the choices (and a staff-entered rejection reason) encrypted to the election's
+    public key; only the returning officer's private key opens it, at the count. ``receipt_hash``
+    is the hash of the voter's receipt, itself an abbreviation of the SHA-256 of ``sealed``.
+    ``choices`` (empty otherwise) and ``invalid_reason`` are filled only for a poll opened before
+    ballots were sealed (``Election.plain_ballots``).
+    """
 
     __tablename__ = "ballot"
     __table_args__ = (
@@ -267,11 +284,31 @@ class Ballot(SQLModel, table=True):
     election_id: int = Field(
         sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), nullable=False)
     )
-    choices: list[int] = Field(default_factory=list, sa_type=JSONDoc)  # candidate ids, in order
+    sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    choices: list[int] = Field(default_factory=list, sa_type=JSONDoc)  # plain polls only
     receipt_hash: str = Field(max_length=64)
     seal: str = Field(max_length=64)
     late: bool = False  # arrived after the close of poll: kept, never counted
-    invalid_reason: str | None = Field(default=None, max_length=40)  # paper ballots only
+    invalid_reason: str | None = Field(default=None, max_length=40)  # plain polls' papers only
+
+
+class CountedBallot(SQLModel, table=True):
+    """A ballot as opened at the count: written in a shuffled order, in one transaction, with a
+    random id and nothing else, so neither its row, its order nor its transaction leads back to
+    a cast ballot (or a receipt). Replaced whole by a recount."""
+
+    __tablename__ = "counted_ballot"
+    __table_args__ = (
+        Index("ix_counted_ballot_election_id", "election_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))  # random hex
+    election_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("election.id", ondelete="CASCADE"), nullable=False)
+    )
+    choices: list[int] = Field(default_factory=list, sa_type=JSONDoc)
+    invalid_reason: str | None = Field(default=None, max_length=40)
 
 
 class RefusalCount(SQLModel, table=True):

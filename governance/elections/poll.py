@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
@@ -43,7 +43,7 @@ from governance.elections.models import (
     VoterStatus,
 )
 from governance.elections.poll_notices import PollNotices, mail_purpose
-from governance.mail import OutboxMessage, queue_mail
+from governance.mail import OutboxMessage, conceal, queue_mail
 from governance.members.models import Member
 from governance.organisations.models import Organisation
 from governance.security import Keys
@@ -195,7 +195,17 @@ def open_roll(
             text = notices.credentials(
                 member.display_name, credentials, declaration=needs_declaration
             )
-            mails.append(mail_row(election, member.email, notices.subject(), text, now))
+            mails.append(
+                mail_row(
+                    election,
+                    member.email,
+                    notices.subject(),
+                    text,
+                    now,
+                    keys=keys,
+                    hidden=[credentials.voter_id, credentials.code],
+                )
+            )
         else:
             postal_rows.append((member, credentials))
     # Core inserts: one executemany per batch (the ORM's bulk insert would split the batch
@@ -224,16 +234,28 @@ def open_roll(
 
 
 def mail_row(
-    election: Election, to: str, subject: str, text: str, now: datetime
+    election: Election,
+    to: str,
+    subject: str,
+    text: str,
+    now: datetime,
+    *,
+    keys: Keys | None = None,
+    hidden: Sequence[str] = (),
 ) -> dict[str, object]:
-    """An outbox row, as :func:`governance.mail.queue_mail` makes it, for a batch insert."""
+    """An outbox row, as :func:`governance.mail.queue_mail` makes it, for a batch insert: the
+    ``hidden`` credentials are sealed, never stored in the text."""
+    if hidden and keys is None:
+        raise ValueError("sealing a message's secrets needs the server keys")
+    body, sealed = conceal(keys, text, hidden) if keys is not None else (text, None)
     return {
         "organisation_id": election.organisation_id,
         "message_id": make_msgid(domain="governance.local"),
         "to_address": to,
         "subject": subject.replace("\n", " ").replace("\r", " ")[:300],
-        "body_text": text,
+        "body_text": body,
         "body_html": None,
+        "secrets_sealed": sealed,
         "purpose": mail_purpose("credentials", election),
         "status": "queued",
         "attempts": 0,
@@ -319,6 +341,8 @@ def issue_replacement(
             ),
             organisation_id=election.organisation_id,
             purpose=mail_purpose("credentials", election),
+            hidden=[credentials.voter_id, credentials.code],
+            keys=keys,
         )
     audit.record(
         session,

@@ -150,7 +150,15 @@ def _queue_reminders(
         assert sealed is not None and email
         credentials = unseal_credentials(keys, election.id or 0, sealed)
         text = notices.reminder(f"{first} {last}".strip(), credentials, declaration=declaration)
-        row = mail_row(election, email, subject, text, now)
+        row = mail_row(
+            election,
+            email,
+            subject,
+            text,
+            now,
+            keys=keys,
+            hidden=[credentials.voter_id, credentials.code],
+        )
         row["purpose"] = mail_purpose("reminder", election)
         mails.append(row)
     table = OutboxMessage.__table__  # type: ignore[attr-defined]

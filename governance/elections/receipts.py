@@ -1,8 +1,15 @@
-"""Receipts: what a voter can check, and the list the declaration publishes.
+"""Receipts: what a voter can check, and the bulletin board the declaration publishes.
 
-A receipt is random; a ballot stores only its SHA-256 (``receipt_hash``). Before the declaration
-a voter can learn that a ballot with their receipt is recorded and will be counted; after it,
-that their receipt is in the published list of counted ballots. Neither says how they voted.
+A ballot is stored sealed to the election key; its *tracker* is the SHA-256 of that ciphertext,
+and the voter's receipt is the tracker's first 16 hex digits. The ballot row keeps the hash of
+the receipt (``receipt_hash``) to find it by index. Before the declaration a voter can learn
+that a ballot with their receipt is recorded and will be counted; after it, the bulletin board
+lists the tracker of every counted ballot (sorted), so the voter finds the line that starts with
+their receipt, and anyone holding the published ciphertexts' hashes can check none was added or
+dropped from the count's total. The opened ballots carry no receipt or tracker, and no one but
+the key holder can open a ciphertext: a receipt cannot show anyone how its voter voted, and the
+voter cannot use it to prove their vote to a buyer or a coercer. (A poll opened before sealed
+ballots, ``plain_ballots``, publishes the receipts' hashes as it always did.)
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from governance.elections.ballot_box import receipt_hash
+from governance.elections.election_key import tracker
 from governance.elections.models import Ballot, Election, ElectionStatus
 
 RECEIPT_CHARS = frozenset("0123456789ABCDEF")
@@ -34,7 +42,15 @@ def normalise_receipt(text: str) -> str | None:
 
 
 def receipt_hashes(session: Session, election: Election) -> list[str]:
-    """The hashes of every ballot that is counted, sorted so their order reveals nothing."""
+    """The bulletin board: the tracker of every counted ballot (the receipts' hashes for a plain
+    poll), sorted so their order reveals nothing."""
+    if election.ballot_public_key:
+        sealed = session.exec(
+            select(Ballot.sealed).where(
+                Ballot.election_id == election.id, col(Ballot.late).is_(False)
+            )
+        ).all()
+        return sorted(tracker(s) for s in sealed if s is not None)
     rows = session.exec(
         select(Ballot.receipt_hash).where(
             Ballot.election_id == election.id, col(Ballot.late).is_(False)

@@ -27,6 +27,7 @@ from governance.elections.ballot_box import (
     CastReceipt,
     VoteRefused,
     cast,
+    check_ready,
     count_refusal,
     find_voter,
     normalise_voter_id,
@@ -123,6 +124,7 @@ def admit(
         check_limits(session, keys, election, voter_id=voter_id, ip=ip, now=now)
         if not voting_open(election, now):
             raise VoteRefused("poll-closed", "Voting is not open for this election.")
+        check_ready(election)
         voter = find_voter(session, keys, election, voter_id, code)
         if voter.status == VoterStatus.VOTED:
             raise VoteRefused(

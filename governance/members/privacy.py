@@ -49,6 +49,14 @@ PERSONAL_FIELDS = (
     "last_attended_on",
 )
 
+# Voting information (credentials, replacements, reminders) goes only to those who have not yet
+# voted, at moments that follow the voting: listing it would tell staff who voted. It is left out.
+POLL_PURPOSES = ("election-credentials:", "election-reminder:")
+POLL_MESSAGES_NOTE = (
+    "Messages with voting information for elections are not listed: which of them you were "
+    "sent would show whether you had voted."
+)
+
 
 def erase(
     session: Session, organisation: Organisation, member: Member, *, actor: str, today: date
@@ -149,6 +157,7 @@ def data_about(session: Session, organisation: Organisation, member: Member) -> 
                 .where(
                     OutboxMessage.organisation_id == organisation.id,
                     OutboxMessage.to_address == member.email,
+                    *(~col(OutboxMessage.purpose).startswith(p) for p in POLL_PURPOSES),
                 )
                 .order_by(col(OutboxMessage.id))
             ).all()
@@ -160,5 +169,6 @@ def data_about(session: Session, organisation: Organisation, member: Member) -> 
         "suitable_persons": persons,
         "changes_recorded": events,
         "emails": messages,
+        "emails_not_listed": POLL_MESSAGES_NOTE,
         "produced_at": utcnow(),
     }

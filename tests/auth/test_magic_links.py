@@ -14,7 +14,7 @@ from governance.auth import ratelimit
 from governance.auth.middleware import SESSION_COOKIE
 from governance.auth.models import AuthSession, MagicLink
 from governance.db import utcnow
-from governance.mail import OutboxMessage
+from governance.mail import OutboxMessage, rendered_text
 from tests.conftest import Client
 from tests.factories import KEYS, audit_actions, make_member, make_org
 
@@ -33,7 +33,7 @@ def _ask(client: Client, slug: str, email: str) -> Any:
 
 
 def _link(db: Session) -> str:
-    found = LINK_RE.search(_outbox(db)[-1].body_text)
+    found = LINK_RE.search(rendered_text(KEYS, _outbox(db)[-1]))
     assert found
     return found.group(1)
 

@@ -14,7 +14,7 @@ from governance.audit import AuditEntry
 from governance.auth import passwords, staff, tokens
 from governance.auth.models import AuthSession, RoleAssignment, StaffInvitation, User
 from governance.db import utcnow
-from governance.mail import OutboxMessage
+from governance.mail import OutboxMessage, rendered_text
 from governance.members.models import Member
 from governance.organisations.constitution import Role
 from tests.conftest import Client
@@ -60,7 +60,7 @@ def test_an_invited_person_sets_a_password_once_and_signs_in(
     assert user.password_hash == passwords.UNUSABLE
     mail = _rows(db, OutboxMessage)[-1]
     assert mail.to_address == "new.gov@example.org" and mail.purpose == "staff-invitation"
-    found = LINK_RE.search(mail.body_text)
+    found = LINK_RE.search(rendered_text(KEYS, mail))
     assert found
     token = found.group(1)
     assert _rows(db, StaffInvitation)[0].token_hmac == KEYS.token_hmac(token, "invitation")
@@ -108,10 +108,10 @@ def test_a_new_invitation_replaces_an_unused_one(db: Session, client: Client) ->
     make_org(db)
     _, headers = _secretary_token(db)
     _invite(client, headers, email="slow@example.org", name="Slow", role="governor")
-    first = LINK_RE.search(_rows(db, OutboxMessage)[-1].body_text).group(1)  # type: ignore[union-attr]
+    first = LINK_RE.search(rendered_text(KEYS, _rows(db, OutboxMessage)[-1])).group(1)  # type: ignore[union-attr]
     again = _invite(client, headers, email="slow@example.org", name="Slow", role="governor")
     assert again.status_code == 201
-    second = LINK_RE.search(_rows(db, OutboxMessage)[-1].body_text).group(1)  # type: ignore[union-attr]
+    second = LINK_RE.search(rendered_text(KEYS, _rows(db, OutboxMessage)[-1])).group(1)  # type: ignore[union-attr]
     assert first != second
     assert client.get(f"/invitation/{first}").status_code == 410
     assert client.get(f"/invitation/{second}").status_code == 200
@@ -121,7 +121,7 @@ def test_an_expired_invitation_is_refused(db: Session, client: Client) -> None:
     make_org(db)
     _, headers = _secretary_token(db)
     _invite(client, headers, email="late@example.org", name="Late", role="governor")
-    token = LINK_RE.search(_rows(db, OutboxMessage)[-1].body_text).group(1)  # type: ignore[union-attr]
+    token = LINK_RE.search(rendered_text(KEYS, _rows(db, OutboxMessage)[-1])).group(1)  # type: ignore[union-attr]
     db.execute(update(StaffInvitation).values(expires_at=utcnow() - timedelta(minutes=1)))
     db.commit()
     assert client.get(f"/invitation/{token}").status_code == 410

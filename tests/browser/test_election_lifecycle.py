@@ -30,6 +30,7 @@ from tests.elections.lifecycle_support import (
     make_trust,
     working_close_of_poll,
 )
+from tests.elections.poll_helpers import ELECTION_KEY
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_user,
@@ -132,6 +133,12 @@ def test_an_election_from_the_schedule_form_to_the_declaration(
     election = election_row(live_server)
     assert election.id is not None
 
+    # The returning officer gives the public half of a key pair made on their own computer.
+    page.get_by_label("Public key (starts GPK1-)").fill(ELECTION_KEY.public)
+    page.get_by_role("button", name="Set the public key").click()
+    expect(page.get_by_text("The election public key is set.")).to_be_visible()
+    assert_accessible(page)
+
     # The notice: members stand, one with a photo; the first try shows the errors.
     travel_to(election.notice_at + timedelta(seconds=1))  # type: ignore[operator]
     live_server.run_jobs()
@@ -186,6 +193,7 @@ def test_an_election_from_the_schedule_form_to_the_declaration(
     sign_in_officer(page, officer_secret)
     page.goto(f"/o/riverside/elections/{election.id}/manage")
     assert_accessible(page)
+    page.get_by_label("The election private key").fill(ELECTION_KEY.private)
     page.get_by_label("Seed for any lot (optional)").fill("drawn in public")
     page.get_by_role("button", name="Count the votes").click()
     expect(page.get_by_text("The ballots are counted.")).to_be_visible()

@@ -17,6 +17,7 @@ from governance.organisations.models import Organisation
 from governance.security import Keys
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import LiveServer
+from tests.elections.poll_helpers import ELECTION_KEY
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +44,7 @@ def seed(server: LiveServer, *, method: str, seats: int) -> tuple[str, tuple[str
             status=ElectionStatus.POLLING,
             poll_open_at=now - timedelta(days=1),
             poll_close_at=now + timedelta(days=5),
+            ballot_public_key=ELECTION_KEY.public,
         )
         db.add(election)
         db.commit()

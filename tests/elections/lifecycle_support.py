@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from governance.auth.models import User
 from governance.db import Clock, utcnow
 from governance.elections.ballot_box import Credentials, cast
+from governance.elections.key_custody import set_public_key
 from governance.elections.lifecycle_schemas import ElectionCreate, NominationIn
 from governance.elections.models import Candidate, Channel, Election
 from governance.elections.nominations import nominate
@@ -32,7 +33,7 @@ from governance.organisations.models import Organisation
 from governance.scheduler import run_all_once
 from governance.settings import Settings
 from governance.workdays import ENGLAND_AND_WALES
-from tests.elections.poll_helpers import credentials
+from tests.elections.poll_helpers import ELECTION_KEY, credentials
 from tests.factories import (
     KEYS,
     make_member,
@@ -244,6 +245,7 @@ def election_at_poll(
     trust = make_trust(db, slug)
     members = enrol(db, trust.org, trust.public, people)
     election = schedule_election(db, trust, seats=seats, method=method, channels=list(channels))
+    set_public_key(db, election, public_key=ELECTION_KEY.public, actor="user:ro")
     run_jobs_at(db, engine, settings, election.notice_at)
     for member in members[:standing]:
         stand(db, trust, election, member)

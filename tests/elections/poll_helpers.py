@@ -11,7 +11,9 @@ from sqlmodel import Session, select
 
 from governance.db import utcnow
 from governance.elections.ballot_box import Credentials
+from governance.elections.election_key import generate_key_pair, open_ballot, unlock
 from governance.elections.models import (
+    Ballot,
     Candidate,
     CandidateStatus,
     Election,
@@ -24,6 +26,8 @@ from governance.organisations.models import Organisation
 from tests.factories import KEYS, make_member
 
 BASE_URL = "http://testserver.local"
+# The returning officer's key pair for the tests' polls: the service is given the public half.
+ELECTION_KEY = generate_key_pair()
 
 
 @dataclass
@@ -57,6 +61,7 @@ def make_election(
     opened: timedelta = timedelta(days=10),
     channels: Sequence[str] = ("online", "postal", "telephone", "paper"),
     title: str = "Election of public governors",
+    public_key: str | None = ELECTION_KEY.public,
 ) -> tuple[Election, list[Candidate]]:
     assert organisation.id is not None
     now = utcnow()
@@ -70,6 +75,7 @@ def make_election(
         poll_open_at=now - opened,
         poll_close_at=now + closes_in,
         returning_officer_contact="Independent Elections Ltd, 0800 000 0000",
+        ballot_public_key=public_key,
     )
     db.add(election)
     db.commit()
@@ -130,6 +136,27 @@ def make_poll(
     members = make_voters(db, organisation, voters, prefix=f"E{made.id}-")
     open_roll(db, KEYS, made, members, needs_declaration=declaration, base_url=BASE_URL)
     return Poll(organisation, made, candidates, members)
+
+
+@dataclass(frozen=True)
+class Opened:
+    choices: list[int]
+    invalid_reason: str | None
+    late: bool
+
+
+def opened_ballots(db: Session, election_id: int | None) -> list[Opened]:
+    """The stored ballots of an election opened with the returning officer's key (as only the
+    count may), to check what was sealed."""
+    private = unlock(ELECTION_KEY.public, private_key=ELECTION_KEY.private)
+    rows = db.exec(select(Ballot).where(Ballot.election_id == election_id)).all()
+    found = []
+    for row in rows:
+        assert row.sealed is not None and row.choices == [] and row.invalid_reason is None
+        choices, reason = open_ballot(private, row.sealed)
+        found.append(Opened(choices, reason, row.late))
+    db.commit()
+    return found
 
 
 def credentials(db: Session, election: Election) -> dict[int, Credentials]:

@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 from governance.db import Clock, utcnow
 from governance.elections import ballot_box
 from governance.elections.ballot_box import Credentials, VoteRefused, cast, receipt_hash
+from governance.elections.election_key import seal_ballot, tracker
 from governance.elections.models import (
     Ballot,
     Channel,
@@ -26,7 +27,7 @@ from governance.elections.models import (
 from governance.elections.poll_jobs import erase_credentials_after_close
 from governance.settings import Settings
 from tests.conftest import uses_postgres
-from tests.elections.poll_helpers import Poll, credentials, make_poll
+from tests.elections.poll_helpers import ELECTION_KEY, Poll, credentials, make_poll, opened_ballots
 from tests.factories import KEYS, make_org, run_together
 
 
@@ -143,6 +144,10 @@ def test_the_ballot_table_has_no_time_no_voter_and_random_ids(db: Session, engin
         vote(db, poll, creds)
     ids = db.exec(select(Ballot.id)).all()
     assert len(ids) == 8 and len(set(ids)) == 8
+    # No choices in clear, and every ciphertext the same length whatever it holds.
+    stored = db.exec(select(Ballot.choices, Ballot.sealed)).all()
+    assert all(choices == [] for choices, _ in stored)
+    assert len({len(sealed or b"") for _, sealed in stored}) == 1
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
     db.commit()
     columns = {c["name"] for c in inspect(engine).get_columns("ballot")}
@@ -150,6 +155,7 @@ def test_the_ballot_table_has_no_time_no_voter_and_random_ids(db: Session, engin
         "id",
         "election_id",
         "choices",
+        "sealed",
         "receipt_hash",
         "seal",
         "late",
@@ -258,7 +264,7 @@ def test_rejected_paper_uses_up_the_vote_and_is_kept_with_its_reason(db: Session
     poll = make_poll(db, make_org(db), voters=1)
     creds = next(iter(credentials(db, poll.election).values()))
     vote(db, poll, creds, channel=Channel.POSTAL, rejected="too-many-marks", choices=[])
-    ballot = db.exec(select(Ballot)).one()
+    [ballot] = opened_ballots(db, poll.election.id)
     assert ballot.invalid_reason == "too-many-marks" and ballot.choices == []
     with pytest.raises(VoteRefused, match="already"):
         vote(db, poll, creds, channel=Channel.TELEPHONE)
@@ -287,7 +293,7 @@ def test_a_late_paper_is_kept_but_changes_nothing_on_the_roll(db: Session) -> No
         code=creds.code,
         choices=[*poll.candidate_ids(), 99999],
     )
-    late = db.exec(select(Ballot)).one()
+    [late] = opened_ballots(db, poll.election.id)
     assert late.late and late.choices == poll.candidate_ids()
     assert db.exec(select(Voter.status)).one() == VoterStatus.ISSUED
     with pytest.raises(VoteRefused, match="do not match"):
@@ -304,11 +310,16 @@ def test_the_seal_detects_a_ballot_edited_in_the_database(db: Session) -> None:
     ballot = db.exec(select(Ballot)).one()
 
     def sealed_ok(b: Ballot) -> bool:
-        expected = ballot_box.ballot_seal(KEYS, b.id, b.election_id, b.choices, b.receipt_hash)
+        assert b.sealed is not None
+        content = tracker(b.sealed)
+        expected = ballot_box.ballot_seal(KEYS, b.id, b.election_id, content, b.receipt_hash)
         return expected == b.seal
 
     assert sealed_ok(ballot)
-    ballot.choices = list(reversed(ballot.choices))
+    # Someone with the public key and the database puts in a ballot of their own making.
+    ballot.sealed = seal_ballot(
+        ELECTION_KEY.public, poll.candidate_ids()[:1], None, candidates_on_ballot=3
+    )
     assert not sealed_ok(ballot)
     db.rollback()
 

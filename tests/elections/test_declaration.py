@@ -14,6 +14,7 @@ from governance.elections import declaration
 from governance.elections.counting import report
 from governance.elections.counting.blt import parse_blt
 from governance.elections.counting.registry import METHODS
+from governance.elections.election_key import generate_key_pair
 from governance.elections.lifecycle_models import ElectionConduct, ElectionPublication
 from governance.elections.models import Candidate, CandidateStatus, Election, ElectionStatus
 from governance.elections.results_chart import stage_chart
@@ -29,6 +30,7 @@ from tests.elections.lifecycle_support import (
     run_jobs_at,
     vote,
 )
+from tests.elections.poll_helpers import ELECTION_KEY
 from tests.factories import (
     staff_client,
 )
@@ -49,6 +51,9 @@ def closed(db: Session, engine: Engine, settings: Settings, poll: object) -> Ele
     return refreshed(db, election)
 
 
+KEY = ELECTION_KEY.private
+
+
 def test_a_tie_is_settled_by_a_drawn_seed_that_replays(
     db: Session, engine: Engine, settings: Settings
 ) -> None:
@@ -57,7 +62,7 @@ def test_a_tie_is_settled_by_a_drawn_seed_that_replays(
     vote(db, poll, poll.members[0], [a.id])
     vote(db, poll, poll.members[1], [b.id])
     election = closed(db, engine, settings, poll)
-    with_lot = declaration.count(db, election, seed=None, actor="user:ro")
+    with_lot = declaration.count(db, election, seed=None, actor="user:ro", private_key=KEY)
     assert with_lot["ties"][0]["broken_by"] == "lot"
     drawn = with_lot["seed"]
     assert drawn
@@ -66,7 +71,9 @@ def test_a_tie_is_settled_by_a_drawn_seed_that_replays(
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "election.counted")).one()
     assert drawn in entry.detail and '"seed_source":"drawn"' in entry.detail
     db.commit()
-    replay = declaration.count(db, refreshed(db, election), seed=drawn, actor="user:ro")
+    replay = declaration.count(
+        db, refreshed(db, election), seed=drawn, actor="user:ro", private_key=KEY
+    )
     assert replay["elected"] == with_lot["elected"]
     assert db.get(ElectionConduct, election.id).seed_source == "supplied"  # type: ignore[union-attr]
 
@@ -79,7 +86,7 @@ def test_a_count_without_a_lot_records_no_seed(
     for member in poll.members[:3]:
         vote(db, poll, member, [a.id])
     election = closed(db, engine, settings, poll)
-    result = declaration.count(db, election, seed=None, actor="user:ro")
+    result = declaration.count(db, election, seed=None, actor="user:ro", private_key=KEY)
     assert result["seed"] is None and result["ties"] == []
     assert result["elected"] == [a.ballot_name]
 
@@ -111,7 +118,7 @@ def test_declaration_figures_and_published_ballots(
     vote(db, poll, poll.members[6], [], rejected="unmarked")
     vote(db, poll, poll.members[7], [], rejected="identifies-voter")
     election = closed(db, engine, settings, poll)
-    counted = declaration.count(db, election, seed="fixed", actor="user:ro")
+    counted = declaration.count(db, election, seed="fixed", actor="user:ro", private_key=KEY)
     assert counted["stages"][0]["totals"] == {
         poll.candidates[0].ballot_name: "4",
         poll.candidates[1].ballot_name: "2",
@@ -176,7 +183,7 @@ def test_the_count_waits_for_the_close_and_the_officer(
     poll = election_at_poll(db, engine, settings, people=PEOPLE[:4], standing=3, seats=1)
     election = poll.election
     try:
-        declaration.count(db, election, seed=None, actor="user:ro")
+        declaration.count(db, election, seed=None, actor="user:ro", private_key=KEY)
     except Conflict as error:
         assert error.slug == "not-countable"
     else:
@@ -192,11 +199,17 @@ def test_the_count_waits_for_the_close_and_the_officer(
     assert make_client().get(f"{base}/results").status_code == 404
     assert secretary.post(f"{base}/count", json={}).status_code == 404
     assert officer.post(f"{base}/count", json={"seed": ""}).status_code == 400
-    assert officer.post(f"{base}/count", json={}).status_code == 200
+    # Without the key, or with a wrong one, nothing is counted.
+    missing = officer.post(f"{base}/count", json={})
+    assert missing.status_code == 422 and missing.json()["type"].endswith("no-key")
+    wrong = officer.post(f"{base}/count", json={"private_key": generate_key_pair().private})
+    assert wrong.status_code == 422 and "does not match" in wrong.json()["detail"]
+    assert refreshed(db, election).status == ElectionStatus.POLL_CLOSED
+    assert officer.post(f"{base}/count", json={"private_key": KEY}).status_code == 200
     assert make_client().get(f"{base}/results").status_code == 404  # counted, not declared
     assert officer.post(f"{base}/declaration").status_code == 200
     assert officer.post(f"{base}/declaration").status_code == 409
-    assert officer.post(f"{base}/count", json={}).status_code == 409
+    assert officer.post(f"{base}/count", json={"private_key": KEY}).status_code == 409
     assert make_client().get(f"{base}/results").status_code == 200
 
 
@@ -220,8 +233,10 @@ def test_stv_count_with_a_seed_replays_and_the_blt_recounts(
     for member, ranking in zip(poll.members, rankings, strict=True):
         vote(db, poll, member, [ids[i] for i in ranking])
     election = closed(db, engine, settings, poll)
-    first = declaration.count(db, election, seed="abc", actor="user:ro")
-    again = declaration.count(db, refreshed(db, election), seed="abc", actor="user:ro")
+    first = declaration.count(db, election, seed="abc", actor="user:ro", private_key=KEY)
+    again = declaration.count(
+        db, refreshed(db, election), seed="abc", actor="user:ro", private_key=KEY
+    )
     assert first == again
     declaration.declare(
         db, poll.trust.org, refreshed(db, election), actor="user:ro", base_url=BASE_URL
@@ -248,7 +263,7 @@ def test_office_terms_can_start_on_a_configured_day(
     db.commit()
     vote(db, poll, poll.members[0], [poll.candidates[0].id])
     election = closed(db, engine, settings, poll)
-    declaration.count(db, election, seed=None, actor="user:ro")
+    declaration.count(db, election, seed=None, actor="user:ro", private_key=KEY)
     declaration.declare(
         db, poll.trust.org, refreshed(db, election), actor="user:ro", base_url=BASE_URL
     )

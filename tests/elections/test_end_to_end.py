@@ -10,17 +10,17 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from governance.audit import verify
-from governance.elections.ballot_box import receipt_hash
 from governance.elections.counting import report
 from governance.elections.counting.blt import parse_blt
 from governance.elections.counting.registry import METHODS
 from governance.elections.electorate import fingerprint
-from governance.elections.models import Election
+from governance.elections.models import CountedBallot, Election
 from governance.elections.timetable import MER2014, Step, statutory_timetable
 from governance.members.models import Member
 from governance.members.offices import OfficeTerm, term_end
@@ -28,6 +28,7 @@ from governance.scheduler import run_all_once
 from governance.settings import Settings
 from governance.workdays import ENGLAND_AND_WALES
 from tests.conftest import Client
+from tests.elections.key_support import make_key
 from tests.elections.lifecycle_support import (
     clock,
     enrol,
@@ -65,7 +66,11 @@ def tick(db: Session, engine: Engine, settings: Settings, moment: object) -> Non
 
 
 def test_a_whole_election_by_the_api(
-    db: Session, engine: Engine, settings: Settings, make_client: Callable[[], Client]
+    db: Session,
+    engine: Engine,
+    settings: Settings,
+    make_client: Callable[[], Client],
+    tmp_path: Path,
 ) -> None:
     trust = make_trust(db)
     members = enrol(db, trust.org, trust.public, PEOPLE)
@@ -100,6 +105,16 @@ def test_a_whole_election_by_the_api(
     election = db.get(Election, election_id)
     assert election is not None
     db.commit()
+
+    # The returning officer makes the election key on their own computer and gives the service
+    # the public key only (the secretary cannot).
+    key = make_key(tmp_path)
+    body = {"public_key": key.public}
+    assert secretary.request("PUT", f"{one}/election-key", json=body).status_code == 404
+    given = officer.request("PUT", f"{one}/election-key", json=body)
+    assert given.status_code == 200, given.text
+    assert given.json()["fingerprint"] == key.fingerprint
+    assert given.json()["election"]["ballot_key_fingerprint"] == key.fingerprint
 
     # Notice of election: members of the constituency are told.
     tick(db, engine, settings, election.notice_at)
@@ -202,10 +217,21 @@ def test_a_whole_election_by_the_api(
     # The close; the count (with a seed, replayed) and the declaration.
     tick(db, engine, settings, election.poll_close_at)
     assert secretary.get(one).json()["election"]["status"] == "poll_closed"
-    assert secretary.request("POST", f"{one}/count", json={}).status_code == 404  # officer only
-    counted = officer.request("POST", f"{one}/count", json={"seed": "drawn-in-public-2026"})
+    with_key = {"seed": "drawn-in-public-2026", "private_key": key.file_text()}
+    assert secretary.request("POST", f"{one}/count", json=with_key).status_code == 404
+    # Without the key, or with another one, nothing is opened and nothing changes.
+    (tmp_path / "other").mkdir()
+    other = make_key(tmp_path / "other")
+    for body in ({"seed": "x"}, {"seed": "x", "private_key": other.file_text()}):
+        refused = officer.request("POST", f"{one}/count", json=body)
+        assert refused.status_code == 422, refused.text
+        assert "key" in refused.json()["detail"]
+    assert secretary.get(one).json()["election"]["status"] == "poll_closed"
+    assert db.exec(select(CountedBallot)).all() == []
+    db.commit()
+    counted = officer.request("POST", f"{one}/count", json=with_key)
     assert counted.status_code == 200, counted.text
-    again = officer.request("POST", f"{one}/count", json={"seed": "drawn-in-public-2026"})
+    again = officer.request("POST", f"{one}/count", json=with_key)
     assert again.json()["stages"] == counted.json()["stages"]
     result = counted.json()
     assert result["valid_votes"] == "6"
@@ -231,7 +257,11 @@ def test_a_whole_election_by_the_api(
     assert mine["stages"] == result["stages"]
     published = public.get(f"{one}/results/receipts").text.split()
     assert published == sorted(published)
-    assert sorted(receipt_hash(r) for r in receipts) == published
+    # The bulletin board: one tracker per counted ballot; each receipt begins exactly one.
+    assert len(published) == len(receipts) == 6
+    for receipt in receipts:
+        head = receipt.replace("-", "").lower()
+        assert [t for t in published if t.startswith(head)], receipt
 
     # The elected take office for the constitution's term.
     terms = db.exec(select(OfficeTerm).where(OfficeTerm.election_id == election_id)).all()

@@ -27,6 +27,7 @@ from tests.elections.lifecycle_support import (
     vote,
     working_close_of_poll,
 )
+from tests.elections.poll_helpers import ELECTION_KEY
 from tests.factories import (
     signed_in_client,
     travel_to,
@@ -101,7 +102,12 @@ def test_dashboard_decisions_count_and_declaration(
     dashboard = officer.get(f"{base}/manage")
     assert "Count the votes" in dashboard.text
     assert secretary.form(f"{base}/manage/count", {}).status_code == 404
-    counted = officer.form(f"{base}/manage/count", {"seed": ""}, follow_redirects=False)
+    assert "The election private key" in dashboard.text
+    wrong = officer.form(f"{base}/manage/count", {"seed": "", "election_key": "GSK1-nonsense"})
+    assert wrong.status_code == 422 and "election_key-error" in wrong.text
+    assert "GSK1-nonsense" not in wrong.text, "the key is never shown back"
+    key = {"seed": "", "election_key": ELECTION_KEY.private}
+    counted = officer.form(f"{base}/manage/count", key, follow_redirects=False)
     assert counted.status_code == 303
     shown = officer.get(counted.headers["location"])
     assert "The provisional result" in shown.text and "<svg" in shown.text

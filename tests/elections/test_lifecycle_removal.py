@@ -27,6 +27,7 @@ from tests.elections.lifecycle_support import (
     stand,
     vote,
 )
+from tests.elections.poll_helpers import ELECTION_KEY
 from tests.factories import (
     staff_client,
 )
@@ -53,6 +54,9 @@ def remove(
         actor="user:ro",
         base_url=BASE_URL,
     )
+
+
+KEY = ELECTION_KEY.private
 
 
 def test_before_the_poll_they_come_off_the_ballot(
@@ -132,13 +136,13 @@ def test_stv_the_count_continues_as_if_they_were_excluded(
         vote(db, poll, member, ranking)
     run_jobs_at(db, engine, settings, poll.election.poll_close_at)
     election = refreshed(db, poll.election)
-    first = declaration.count(db, election, seed="s", actor="user:ro")
+    first = declaration.count(db, election, seed="s", actor="user:ro", private_key=KEY)
     assert first["elected"] == [poll.candidates[0].ballot_name]
     # The leading candidate dies after the count but before the declaration.
     remove(db, election, poll.candidates[0])
     election = refreshed(db, election)
     assert election.status == S.POLL_CLOSED and election.result is None
-    second = declaration.count(db, election, seed="s", actor="user:ro")
+    second = declaration.count(db, election, seed="s", actor="user:ro", private_key=KEY)
     assert second["withdrawn"] == [poll.candidates[0].ballot_name]
     # Her papers went to their next preferences: Baker has 1 + 2 = 3 of 5, the quota.
     assert second["elected"] == [poll.candidates[1].ballot_name]
@@ -152,7 +156,7 @@ def test_after_the_declaration_nothing_changes(
     vote(db, poll, poll.members[0], [poll.candidates[0].id])
     run_jobs_at(db, engine, settings, poll.election.poll_close_at)
     election = refreshed(db, poll.election)
-    declaration.count(db, election, seed=None, actor="user:ro")
+    declaration.count(db, election, seed=None, actor="user:ro", private_key=KEY)
     declaration.declare(
         db, poll.trust.org, refreshed(db, election), actor="user:ro", base_url=BASE_URL
     )

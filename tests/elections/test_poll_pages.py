@@ -14,7 +14,7 @@ from governance.db import Clock
 from governance.elections.ballot_box import Credentials
 from governance.elections.models import Ballot, Candidate, RefusalCount
 from tests.conftest import Client
-from tests.elections.poll_helpers import Poll, credentials, make_poll
+from tests.elections.poll_helpers import Poll, credentials, make_poll, opened_ballots
 from tests.factories import make_org
 
 STATE = re.compile(r'name="state" value="([^"]+)"')
@@ -93,8 +93,7 @@ def test_a_voter_goes_from_credentials_to_receipt(db: Session, client: Client, p
     assert done.status_code == 200 and "Your vote has been recorded" in done.text
     receipt = RECEIPT.search(done.text)
     assert receipt
-    ballot_row = db.exec(select(Ballot)).one()
-    db.commit()
+    [ballot_row] = opened_ballots(db, poll.election.id)
     ids = poll.candidate_ids()
     assert ballot_row.choices == [ids[2], ids[0]]
     check = client.form(f"{poll.pages}/check-receipt", {"receipt": receipt.group(1).lower()})

@@ -36,7 +36,7 @@ from governance.elections.poll import (
     standing_of,
 )
 from governance.elections.poll_notices import mail_purpose
-from governance.mail import OutboxMessage
+from governance.mail import OutboxMessage, rendered_text
 from governance.members.models import Member
 from tests.elections.poll_helpers import BASE_URL, credentials, make_election, make_voters
 from tests.factories import KEYS, make_org
@@ -102,7 +102,7 @@ def test_open_roll_emails_online_voters_and_posts_the_rest(db: Session) -> None:
     assert (opened.voters, opened.emailed, opened.posted) == (6, 3, 3)
     mails = outbox(db, election)
     assert sorted(m.to_address for m in mails) == sorted(m.email or "" for m in emailed)
-    body = mails[0].body_text
+    body = rendered_text(KEYS, mails[0])
     assert f"{BASE_URL}/o/org-a/elections/{election.id}/vote" in body
     assert VOTER_ID.search(body) and CODE.search(body)
     assert "Voting closes at" in body and "replacement voting information" in body
@@ -209,7 +209,7 @@ def test_a_replacement_kills_the_old_credentials_and_is_listed(db: Session) -> N
     assert vote_with(db, election.id, issued.credentials, choices=[candidates[0].id])
     mails = outbox(db, election)
     assert mails[-1].subject.startswith("Replacement") and issued.credentials.code in (
-        mails[-1].body_text
+        rendered_text(KEYS, mails[-1])
     )
     listed = replacement_list(db, election)
     assert [(line.member_reference, line.reason, line.issued_by) for line in listed] == [

@@ -24,6 +24,7 @@ from tests.elections.poll_helpers import (
     make_election,
     make_poll,
     make_voters,
+    opened_ballots,
 )
 from tests.factories import KEYS, make_org, make_user, signed_in_client
 
@@ -106,8 +107,7 @@ def test_postal_paper_entered_on_the_page_needs_the_declaration(
     assert "declaration of identity" in missing.text and "There is a problem" in missing.text
     done = officer.form(f"{poll.pages}/poll/enter", {**form, "declaration": "yes"})
     assert "Vote recorded" in done.text and RECEIPT.search(done.text)
-    ballot = db.exec(select(Ballot)).one()
-    db.commit()
+    [ballot] = opened_ballots(db, poll.election.id)
     assert ballot.choices == poll.candidate_ids() and ballot.invalid_reason is None
 
 
@@ -124,8 +124,7 @@ def test_a_rejected_paper_is_recorded_as_a_vote_that_is_not_counted(
     }
     done = officer.form(f"{poll.pages}/poll/enter", form)
     assert "Vote recorded" in done.text
-    ballot = db.exec(select(Ballot)).one()
-    db.commit()
+    [ballot] = opened_ballots(db, poll.election.id)
     assert ballot.invalid_reason == "unmarked"
     assert count(db, Voter, Voter.status == VoterStatus.VOTED) == 1
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from governance.mail import OutboxMessage
+from governance.mail import OutboxMessage, rendered_text
 from governance.organisations.constitution import Role
 from governance.organisations.models import Organisation
 from tests.conftest import Client
-from tests.factories import make_user, signed_in_client
+from tests.factories import KEYS, make_user, signed_in_client
 
 LINK_RE = re.compile(r"http://testserver\.local/magic/([A-Za-z0-9_-]+)")
 
@@ -30,7 +30,7 @@ def member_client(db: Session, make_client: Any, org: Organisation, email: str) 
     client.form(f"/o/{org.slug}/member-sign-in", {"email": email})
     messages = db.exec(select(OutboxMessage).where(OutboxMessage.purpose == "magic-link")).all()
     db.commit()
-    found = LINK_RE.search(messages[-1].body_text)
+    found = LINK_RE.search(rendered_text(KEYS, messages[-1]))
     assert found
     client.get(f"/magic/{found.group(1)}")
     response = client.form(f"/magic/{found.group(1)}", {}, follow_redirects=False)

@@ -22,10 +22,10 @@ from litestar.enums import RequestEncodingType
 from sqlmodel import Session, select
 
 from governance.auth.models import RoleAssignment
-from governance.mail import OutboxMessage
+from governance.mail import OutboxMessage, rendered_text
 from governance.organisations.constitution import Role
 from tests.conftest import Client
-from tests.factories import make_member, make_org, make_user, signed_in_client
+from tests.factories import KEYS, make_member, make_org, make_user, signed_in_client
 from tests.public_routes import PUBLIC_ORGANISATION_ROUTES
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -117,7 +117,7 @@ def member_client(db: Session, make_client: Any, slug: str) -> Client:
     client = make_client()
     client.get(f"/o/{slug}/member-sign-in")
     client.form(f"/o/{slug}/member-sign-in", {"email": "member@a.example"})
-    body = db.exec(select(OutboxMessage.body_text)).one()
+    body = rendered_text(KEYS, db.exec(select(OutboxMessage)).one())
     db.commit()
     token = re.search(r"/magic/([A-Za-z0-9_-]+)", body).group(1)  # type: ignore[union-attr]
     client.get(f"/magic/{token}")
