@@ -9,10 +9,12 @@ place here too.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -21,6 +23,8 @@ from governance.db import utcnow
 from governance.demo_timeline import Timeline, travel_to
 from governance.elections import declaration, stages
 from governance.elections.ballot_box import Credentials, cast
+from governance.elections.election_key import generate_key_pair
+from governance.elections.key_custody import set_public_key
 from governance.elections.lifecycle_schemas import ElectionCreate, NominationIn
 from governance.elections.models import Channel, Election, Voter, VoterStatus
 from governance.elections.nominations import nominate, standing_candidates
@@ -31,6 +35,7 @@ from governance.elections.timetable import Step, statutory_timetable
 from governance.members import configuration
 from governance.members.models import Member, MembershipPeriod
 from governance.organisations.models import Organisation
+from governance.settings import Settings
 from governance.workdays import ENGLAND_AND_WALES
 
 ADDRESS = "1 Mill Road, Riverside RV1 1AB"
@@ -160,7 +165,7 @@ def run_election(
 
     timeline.after(election.notice_at, nominations, timedelta(hours=2))
     if plan.turnout:
-        open_poll(timeline, election)
+        open_poll(timeline, election, officer)
         timeline.after(
             election.poll_open_at,
             lambda session: _vote(timeline, session, election_id, plan.turnout, rng),
@@ -177,14 +182,31 @@ def run_election(
     return election_id
 
 
-def open_poll(timeline: Timeline, election: Election) -> None:
-    """Open the poll at its planned time: the roll is written and the voters sent their
+def election_key_file(settings: Settings, election_id: int) -> Path:
+    """Where the demo keeps an election's private key: the returning officer's file, which a
+    real returning officer would keep on their own computer, never on the server."""
+    return settings.data_dir / "demo-keys" / f"election-{election_id}.key"
+
+
+def open_poll(timeline: Timeline, election: Election, officer: User) -> None:
+    """Open the poll at its planned time: the returning officer makes the election key pair and
+    gives the service its public half; then the roll is written and the voters sent their
     credentials (by the stage job, as in a deployment)."""
     election_id = election.id
     assert election_id is not None and election.poll_open_at is not None
     opens = election.poll_open_at
 
-    def act(_session: Session) -> None:
+    def act(session: Session) -> None:
+        pair = generate_key_pair()
+        path = election_key_file(timeline.settings, election_id)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(f"# Demo election private key (election {election_id})\n{pair.private}\n")
+        fresh = session.get(Election, election_id)
+        assert fresh is not None
+        set_public_key(session, fresh, public_key=pair.public, actor=f"user:{officer.id}")
+        session.commit()  # end the read that refreshed the election before the stage job writes
         if utcnow() < opens:
             travel_to(opens)
         stages.advance_election(timeline.engine, timeline.settings, election_id)
@@ -203,7 +225,8 @@ def count_and_declare(
     election = session.get(Election, election_id)
     assert election is not None
     actor = f"user:{officer.id}"
-    declaration.count(session, election, seed=COUNT_SEED, actor=actor)
+    key_file = election_key_file(timeline.settings, election_id).read_text(encoding="utf-8")
+    declaration.count(session, election, seed=COUNT_SEED, actor=actor, private_key=key_file)
     declaration.declare(session, organisation, election, actor=actor, base_url=timeline.base_url)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -19,7 +20,13 @@ from sqlmodel import Session, select
 from governance import demo_meetings
 from governance.auth.models import User
 from governance.db import utcnow
-from governance.demo_elections import Plan, credentials_of, notice_moment, run_election
+from governance.demo_elections import (
+    Plan,
+    credentials_of,
+    election_key_file,
+    notice_moment,
+    run_election,
+)
 from governance.demo_timeline import Timeline
 from governance.elections.models import Election, ElectionStatus
 from governance.elections.poll_notices import vote_path
@@ -63,6 +70,8 @@ class VoterLogin:
 class Made:
     logins: list[StaffLogin]
     voter: VoterLogin | None
+    key_file: Path | None = None
+    """The open poll's election private key, which the returning officer brings to the count."""
 
 
 def _plans(today: date) -> dict[str, list[Plan]]:
@@ -194,7 +203,9 @@ def open_poll_voter(engine: Engine, settings: Settings) -> VoterLogin | None:
 
 
 def made_from(engine: Engine, settings: Settings, logins: list[StaffLogin]) -> Made:
-    return Made(logins=logins, voter=open_poll_voter(engine, settings))
+    voter = open_poll_voter(engine, settings)
+    key_file = election_key_file(settings, voter.election_id) if voter else None
+    return Made(logins=logins, voter=voter, key_file=key_file)
 
 
 def start_here(made: Made, base_url: str) -> list[str]:
@@ -231,6 +242,13 @@ def start_here(made: Made, base_url: str) -> list[str]:
         lines.append(
             f"  {login.role:<20} {login.organisation:<16} {login.email:<36} {login.password}"
         )
+    if made.key_file is not None:
+        lines += [
+            "",
+            "  Ballots are sealed to an election key; the service keeps only its public half.",
+            "  To count the open poll after it closes, the returning officer pastes the private",
+            f"  key from {made.key_file}",
+        ]
     lines += [
         "",
         "As the public:",

@@ -8,8 +8,10 @@ clocks go back), and the command is run as an operator runs it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from governance.db import Clock, utcnow
 from governance.demo import Made, build, link_base, start_here
 from governance.elections.counting.blt import parse_blt
 from governance.elections.counting.registry import METHODS
+from governance.elections.election_key import private_key_from_text, public_of
 from governance.elections.models import Election, ElectionStatus
 from governance.mail import OutboxMessage
 from governance.meetings.models import Meeting
@@ -115,6 +118,16 @@ def test_the_demo_lives_and_everything_it_points_at_works(
     )
     assert cast.status_code == 201, cast.text
     assert browser.get(f"/o/riverside-ft/elections/{opened.id}/vote").status_code == 200
+
+    # The service holds the open poll's public key only; the returning officer's file (printed
+    # for them) holds the private half, readable by its owner alone.
+    assert made.key_file is not None and str(made.key_file) in lines
+    assert stat.S_IMODE(made.key_file.stat().st_mode) == 0o600
+    private = private_key_from_text(made.key_file.read_text())
+    assert public_of(private) == opened.ballot_public_key
+    with Session(engine) as session:
+        stored = [row.model_dump(mode="json") for row in session.exec(select(Election))]
+    assert stored and private not in json.dumps(stored)
 
     # The poll card e-mailed to that member links to the port the service is reached on.
     with Session(engine) as session:
