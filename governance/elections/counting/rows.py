@@ -31,6 +31,7 @@ Ints = npt.NDArray[np.int64]
 
 _MAX_CELLS = 200_000_000  # a table larger than this (rows x width) is not made
 _MAX_DIGITS = 9  # longer numbers (a weight of a billion papers) go the general way
+_SLICE = 8192  # rows turned into tuples at a time
 _EXACT = 2**53  # total papers kept well inside what every intermediate step holds exactly
 
 
@@ -68,14 +69,16 @@ class Rows(Sequence[tuple[tuple[int, ...], int]]):
         """Each ranking as a flat tuple closed by the sentinel, with its weight (made once)."""
         if self._flat is None:
             n = self.n
-            lengths = (self.table != n).sum(axis=1).tolist()
             out: list[tuple[tuple[int, ...], int]] = []
             keep = out.append
-            for row, length, weight in zip(
-                self.table.tolist(), lengths, self.weights.tolist(), strict=True
-            ):
-                del row[length + 1 :]
-                keep((tuple(row), weight))
+            # A slice of rows at a time, so that the lists tolist() makes stay few.
+            for first in range(0, len(self.weights), _SLICE):
+                part = self.table[first : first + _SLICE]
+                lengths = (part != n).sum(axis=1).tolist()
+                weights = self.weights[first : first + _SLICE].tolist()
+                for row, length, weight in zip(part.tolist(), lengths, weights, strict=True):
+                    del row[length + 1 :]
+                    keep((tuple(row), weight))
             self._flat = out
         return self._flat
 
