@@ -40,7 +40,7 @@ from governance.elections.counting.model import (
 if TYPE_CHECKING:
     from governance.elections.counting.rows import Rows
 
-ARRAYS_FROM = 20_000
+ARRAYS_FROM = 40_000
 """Files with at least this many distinct ballot lines are read into a NumPy table (see
 :mod:`rows`); smaller ones are read faster without importing NumPy."""
 
