@@ -80,17 +80,24 @@ class Election:
     )
     lazy: Rows | None = field(default=None, init=False, compare=False, repr=False)
 
-    def __getattr__(self, name: str) -> list[Ballot]:
-        # Called only when the ``ballots`` slot is empty: the reader left it to be made from
-        # its table on first use (see :func:`deferred_ballots`).
-        lazy = self.lazy
-        if name != "ballots" or lazy is None:
-            raise AttributeError(name)
-        ballots = lazy.ballots()
-        self.ballots = ballots
-        self.plain = (ballots, lazy)
-        self.lazy = None
-        return ballots
+    if not TYPE_CHECKING:  # hidden from the type checker, which would take any name then
+
+        def __getattr__(self, name: str) -> list[Ballot]:
+            # Called only when the ``ballots`` slot is empty: the reader left it to be made
+            # from its table on first use (see :func:`deferred_ballots`).
+            if name != "ballots":
+                raise AttributeError(name)
+            try:
+                lazy = object.__getattribute__(self, "lazy")
+            except AttributeError:  # an object being copied, before its fields are set
+                lazy = None
+            if lazy is None:
+                raise AttributeError(name)
+            ballots = lazy.ballots()
+            self.ballots = ballots
+            self.plain = (ballots, lazy)
+            self.lazy = None
+            return ballots
 
 
 def deferred_ballots(election: Election, rows: Rows) -> None:

@@ -7,8 +7,11 @@ plain) and must give the same election, the same refusals and the same count, st
 
 from __future__ import annotations
 
+import copy
+import pickle
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -77,6 +80,20 @@ def test_the_table_is_counted_without_making_ballots() -> None:
     assert election.lazy is None
     assert plain_rows(election) is rows  # the table still describes the ballots made from it
     assert count(election, "scottish-stv", "s") == count(general, "scottish-stv", "s")
+
+
+def test_an_election_whose_ballots_are_still_to_be_made_copies_whole() -> None:
+    text = "3 2\n2 1 2 0\n1 3 0\n3 2 3 1 0\n0\nA\nB\nC\nT\n"
+    general = parse_blt(text, arrays_from=GENERAL)
+    for copied in (
+        replace(parse_blt(text, arrays_from=1), seats=1),
+        copy.deepcopy(parse_blt(text, arrays_from=1)),
+        pickle.loads(pickle.dumps(parse_blt(text, arrays_from=1))),
+    ):
+        assert copied.ballots == general.ballots
+        assert copied.candidates == general.candidates
+    with pytest.raises(AttributeError):
+        _ = parse_blt(text, arrays_from=1).no_such_field  # type: ignore[attr-defined]
 
 
 def test_lines_differing_only_in_weight_are_merged_in_first_seen_order() -> None:
