@@ -27,14 +27,22 @@ import re
 from collections import Counter
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from governance.elections.counting.model import (
     Ballot,
     CountError,
     Election,
     InvalidReason,
+    deferred_ballots,
 )
+
+if TYPE_CHECKING:
+    from governance.elections.counting.rows import Rows
+
+ARRAYS_FROM = 40_000
+"""Files with at least this many distinct ballot lines are read into a NumPy table (see
+:mod:`rows`); smaller ones are read faster without importing NumPy."""
 
 _OPTION = re.compile(r"\[([^\]]*)\]")
 _PLAIN_BALLOTS = str.maketrans("", "", "0123456789 \t\r")
@@ -54,8 +62,8 @@ class BltError(CountError):
         super().__init__(f"line {line}: {problem}" if line else problem)
 
 
-def read_blt(path: str | Path) -> Election:
-    """Read the BLT file at ``path``."""
+def read_blt(path: str | Path, *, arrays_from: int = ARRAYS_FROM) -> Election:
+    """Read the BLT file at ``path`` (``arrays_from``: see :data:`ARRAYS_FROM`)."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -66,14 +74,14 @@ def read_blt(path: str | Path) -> Election:
         line = data[: exc.start].count(b"\n") + 1
         raise BltError(line, "the file is not UTF-8 text") from None
     del data
-    parser = _Parser(text)
+    parser = _Parser(text, arrays_from)
     del text  # the parser keeps only the lines, and lets go of the ballot lines once read
     return parser.parse()
 
 
-def parse_blt(text: str) -> Election:
+def parse_blt(text: str, *, arrays_from: int = ARRAYS_FROM) -> Election:
     """Parse BLT ``text`` into an :class:`Election` with identical rankings merged."""
-    return _Parser(text).parse()
+    return _Parser(text, arrays_from).parse()
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -268,7 +276,9 @@ class _Entry:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, arrays_from: int = ARRAYS_FROM) -> None:
+        self.arrays_from = arrays_from
+        self.rows: Rows | None = None  # the array reading's
         text = text.removeprefix("\ufeff")
         if "/*" in text:
             text = _without_block_comments(text)
@@ -308,7 +318,9 @@ class _Parser:
         new = tuple.__new__  # Ballot is a named tuple; this skips its Python-level __new__
         ballots: list[Ballot] = []
         plain: list[tuple[tuple[int, ...], int]] = []
-        if self.read_plain is not None:
+        if self.rows is not None:
+            pass
+        elif self.read_plain is not None:
             plain = self.read_plain
             for flat, weight in plain:
                 ballots.append(new(Ballot, (weight, tuple(map(get, flat[:-1])))))
@@ -327,7 +339,7 @@ class _Parser:
             invalid[InvalidReason.EMPTY] = self.empty
         if self.no_first:
             invalid[InvalidReason.NO_FIRST_PREFERENCE] = self.no_first
-        return Election(
+        election = Election(
             candidates=names,
             seats=seats,
             ballots=ballots,
@@ -339,6 +351,9 @@ class _Parser:
             equal_preference_line=self.equal_line,
             plain=None if self.grouped else (ballots, plain),
         )
+        if self.rows is not None:
+            deferred_ballots(election, self.rows)
+        return election
 
     def _next_content(self, expected: str) -> tuple[int, str]:
         """The next line that is neither blank nor a comment, with its 1-based number."""
@@ -422,6 +437,13 @@ class _Parser:
         counts = Counter(self.lines[start:end])
         if "".join(counts).translate(_PLAIN_BALLOTS):
             return False
+        if len(counts) >= self.arrays_from:
+            from governance.elections.counting.rows import read_lines  # NumPy only if used
+
+            read = read_lines(list(counts), list(counts.values()), self.n)
+            if read is not None:
+                self.rows, self.empty = read
+                return True
         # Each token maps straight to its 0-based candidate, and the closing "0" to the sentinel
         # len(candidates) that closes every flat ranking; anything else is a KeyError.
         names = {str(c + 1): c for c in range(self.n)}

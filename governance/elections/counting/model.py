@@ -8,10 +8,13 @@ integers scaled to their decimal places (or in ``Fraction``) and report decimal 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from governance.elections.counting.rows import Rows
 
 Ranking = tuple[tuple[int, ...], ...]
 """A ballot's preferences in order. Each level is a group of candidate indices; a group of more
@@ -58,7 +61,9 @@ class Election:
     ones merged, when no ballot has an equal preference. A count uses ``plain`` only while
     ``ballots`` is still the list it was made from (see :func:`plain_rankings`): to count other
     ballots, give the election a new list (or set ``plain`` to ``None``) rather than changing
-    the reader's list in place.
+    the reader's list in place. For a large file ``plain`` holds the rankings as a NumPy table
+    (:class:`rows.Rows`) and ``ballots`` is made from it only when first asked for (a count
+    that works from the table never asks).
     """
 
     candidates: list[str]
@@ -70,18 +75,59 @@ class Election:
     options: dict[str, list[str]] = field(default_factory=dict)
     affiliations: list[str] = field(default_factory=list)
     equal_preference_line: int | None = field(default=None, compare=False, repr=False)
-    plain: tuple[list[Ballot], list[tuple[tuple[int, ...], int]]] | None = field(
+    plain: tuple[list[Ballot] | None, Sequence[tuple[tuple[int, ...], int]]] | None = field(
         default=None, compare=False, repr=False
     )
+    lazy: Rows | None = field(default=None, init=False, compare=False, repr=False)
+
+    if not TYPE_CHECKING:  # hidden from the type checker, which would take any name then
+
+        def __getattr__(self, name: str) -> list[Ballot]:
+            # Called only when the ``ballots`` slot is empty: the reader left it to be made
+            # from its table on first use (see :func:`deferred_ballots`).
+            if name != "ballots":
+                raise AttributeError(name)
+            try:
+                lazy = object.__getattribute__(self, "lazy")
+            except AttributeError:  # an object being copied, before its fields are set
+                lazy = None
+            if lazy is None:
+                raise AttributeError(name)
+            ballots = lazy.ballots()
+            self.ballots = ballots
+            self.plain = (ballots, lazy)
+            self.lazy = None
+            return ballots
 
 
-def plain_rankings(election: Election) -> list[tuple[tuple[int, ...], int]] | None:
+def deferred_ballots(election: Election, rows: Rows) -> None:
+    """Let ``election.ballots`` be made from ``rows`` only when first read."""
+    del election.ballots
+    election.lazy = rows
+    election.plain = (None, rows)
+
+
+def plain_rows(election: Election) -> Rows | None:
+    """The reader's table of rankings, while it still describes ``election.ballots``."""
+    if election.lazy is not None:
+        return election.lazy
+    plain = plain_rankings(election)
+    if plain is None or isinstance(plain, list):
+        return None
+    from governance.elections.counting.rows import Rows  # NumPy only if used
+
+    return plain if isinstance(plain, Rows) else None
+
+
+def plain_rankings(election: Election) -> Sequence[tuple[tuple[int, ...], int]] | None:
     """The reader's merged flat rankings ``(ranking + (sentinel,), weight)``, if they still
     describe ``election.ballots`` (the same list, unchanged in length); otherwise ``None``."""
     plain = election.plain
     if plain is None:
         return None
     source, rankings = plain
+    if election.lazy is not None:
+        return rankings  # the ballots are still to be made from these
     if source is not election.ballots or len(source) != len(rankings):
         return None
     return rankings

@@ -12,6 +12,10 @@ received in one transfer at one value; rules that look at "the parcel last recei
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from governance.elections.counting.rows import Bunch
 
 Bundle = tuple[tuple[int, ...], int, int]
 
@@ -21,7 +25,7 @@ class Parcel:
     """Papers a candidate received together, all at the same ``value`` (scaled)."""
 
     value: int
-    bundles: list[Bundle]
+    bundles: list[Bundle] | Bunch
     papers: int
     first: bool = False  # the candidate's first-preference papers
 
@@ -30,7 +34,7 @@ class Parcel:
 class Routed:
     """Where a set of bundles goes: per receiving candidate, its bundles and paper count."""
 
-    bundles: dict[int, list[Bundle]]
+    bundles: dict[int, list[Bundle]] | dict[int, Bunch]
     papers: dict[int, int]
     exhausted: int  # papers with no next available preference
 
@@ -39,12 +43,14 @@ class Routed:
         return sum(self.papers.values())
 
 
-def route(bundles: list[Bundle], continuing: list[bool]) -> Routed:
+def route(bundles: list[Bundle] | Bunch, continuing: list[bool]) -> Routed:
     """Send each bundle to the next candidate on its ranking who is still ``continuing``.
 
     Every ranking ends with a sentinel index ``len(continuing) - 1`` that always counts as
     continuing, so the inner loop needs no bounds check; papers reaching it are exhausted.
     """
+    if not isinstance(bundles, list):
+        return Routed(*bundles.route(continuing))
     out: list[list[Bundle]] = [[] for _ in continuing]
     papers = [0] * len(continuing)
     for ranking, held_at, count in bundles:
@@ -67,10 +73,27 @@ def merge(routes: list[Routed]) -> Routed:
     """Several routings of papers that move at the same value, taken as one."""
     if len(routes) == 1:
         return routes[0]
+    if any(not isinstance(bundles, list) for r in routes for bundles in r.bundles.values()):
+        return _merge_arrays(routes)
     out: dict[int, list[Bundle]] = {}
     papers: dict[int, int] = {}
     for routed in routes:
         for candidate, bundles in routed.bundles.items():
+            assert isinstance(bundles, list)
             out.setdefault(candidate, []).extend(bundles)
             papers[candidate] = papers.get(candidate, 0) + routed.papers[candidate]
+    return Routed(out, papers, sum(r.exhausted for r in routes))
+
+
+def _merge_arrays(routes: list[Routed]) -> Routed:
+    from governance.elections.counting.rows import Bunch  # NumPy only if used
+
+    parts: dict[int, list[Bunch]] = {}
+    papers: dict[int, int] = {}
+    for routed in routes:
+        for candidate, bundles in routed.bundles.items():
+            assert isinstance(bundles, Bunch)
+            parts.setdefault(candidate, []).append(bundles)
+            papers[candidate] = papers.get(candidate, 0) + routed.papers[candidate]
+    out = {candidate: Bunch.joined(held) for candidate, held in parts.items()}
     return Routed(out, papers, sum(r.exhausted for r in routes))

@@ -27,6 +27,7 @@ from governance.elections.counting.model import (
     Result,
     Stage,
     plain_rankings,
+    plain_rows,
 )
 from governance.elections.counting.papers import Bundle, Parcel, Routed, merge, route
 from governance.elections.counting.rules import (
@@ -150,6 +151,30 @@ class _Count:
         return flat
 
     def _first_stage(self) -> None:
+        rows = plain_rows(self.election)
+        if rows is None:
+            self._first_preferences()
+        else:
+            # A large file's table: the same papers, routed as arrays to their first
+            # continuing preference (withdrawn candidates are never continuing).
+            routed = route(rows.everything(), self.continuing)
+            if routed.exhausted:
+                empty = self.invalid.get(InvalidReason.EMPTY, 0) + routed.exhausted
+                self.invalid[InvalidReason.EMPTY] = empty
+            for candidate, bunch in routed.bundles.items():
+                papers = routed.papers[candidate]
+                self.piles[candidate].append(Parcel(self.scale, bunch, papers, first=True))
+                self.totals[candidate] = papers * self.scale
+        self.valid = sum(self.totals)
+        if self.valid == 0:
+            raise CountError("there are no valid votes to count")
+        self.quota = quota(self.rules, self.valid, self.seats)
+        if self.rules.reduce_quota:
+            self.building["quota"] = self._fmt(self.quota)
+        self._after_transfer(stage_end=True)
+        self._record("first", [], "First preferences", {})
+
+    def _first_preferences(self) -> None:
         by_first: list[list[Bundle]] = [[] for _ in range(self.n)]
         lost = 0
         withdrawn = self.election.withdrawn
@@ -168,14 +193,6 @@ class _Count:
                 papers = sum(map(itemgetter(2), bundles))
                 self.piles[candidate].append(Parcel(self.scale, bundles, papers, first=True))
                 self.totals[candidate] = papers * self.scale
-        self.valid = sum(self.totals)
-        if self.valid == 0:
-            raise CountError("there are no valid votes to count")
-        self.quota = quota(self.rules, self.valid, self.seats)
-        if self.rules.reduce_quota:
-            self.building["quota"] = self._fmt(self.quota)
-        self._after_transfer(stage_end=True)
-        self._record("first", [], "First preferences", {})
 
     def _refuse(self, ranking: Iterable[tuple[int, ...]]) -> NoReturn:
         """Say why a ranking cannot be counted: an equal preference or an unknown candidate."""
