@@ -5,7 +5,6 @@ candidates, and the declaration with its stage table and chart."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
 from governance.auth import totp
-from governance.db import Clock, utcnow
+from governance.db import utcnow
 from governance.elections.ballot_box import cast
 from governance.elections.models import Candidate, Channel, Election, Voter
 from governance.elections.poll import unseal_credentials
@@ -44,13 +43,6 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4a90000000049454e44ae426082"
 )
-
-
-@pytest.fixture(autouse=True)
-def clock() -> Iterator[None]:
-    Clock.offset = timedelta(0)
-    yield
-    Clock.offset = timedelta(0)
 
 
 def sign_in_member(page: Page, server: LiveServer, email: str) -> None:

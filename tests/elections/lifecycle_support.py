@@ -7,18 +7,16 @@ tests move forward (``Clock.offset``) to run a timetable in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError
 from sqlmodel import Session, col, select
 
 from governance.auth.models import User
-from governance.db import Clock, utcnow
+from governance.db import utcnow
 from governance.elections.ballot_box import Credentials, cast
 from governance.elections.key_custody import set_public_key
 from governance.elections.lifecycle_schemas import ElectionCreate, NominationIn
@@ -43,14 +41,6 @@ from tests.factories import (
 )
 
 BASE_URL = "http://testserver.local"
-
-
-@pytest.fixture(autouse=True)
-def clock() -> Iterator[None]:
-    """Every lifecycle test starts at the real time and leaves the clock as it found it."""
-    Clock.offset = timedelta(0)
-    yield
-    Clock.offset = timedelta(0)
 
 
 def just_after(moment: datetime | None) -> datetime:

@@ -4,7 +4,6 @@ about its voter, and a close of poll decided by the clock."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -29,12 +28,6 @@ from governance.settings import Settings
 from tests.conftest import uses_postgres
 from tests.elections.poll_helpers import ELECTION_KEY, Poll, credentials, make_poll, opened_ballots
 from tests.factories import KEYS, make_org, run_together
-
-
-@pytest.fixture(autouse=True)
-def reset_clock() -> Iterator[None]:
-    yield
-    Clock.offset = timedelta(0)
 
 
 def vote(

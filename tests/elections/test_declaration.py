@@ -24,7 +24,6 @@ from governance.settings import Settings
 from tests.conftest import Client
 from tests.elections.lifecycle_support import (
     BASE_URL,
-    clock,
     election_at_poll,
     refreshed,
     run_jobs_at,
@@ -34,8 +33,6 @@ from tests.elections.poll_helpers import ELECTION_KEY
 from tests.factories import (
     staff_client,
 )
-
-__all__ = ["clock"]
 
 PEOPLE = [
     (f"P{i}", name)

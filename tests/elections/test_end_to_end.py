@@ -30,7 +30,6 @@ from governance.workdays import ENGLAND_AND_WALES
 from tests.conftest import Client
 from tests.elections.key_support import make_key
 from tests.elections.lifecycle_support import (
-    clock,
     enrol,
     just_after,
     make_trust,
@@ -43,8 +42,6 @@ from tests.factories import (
     staff_client,
     travel_to,
 )
-
-__all__ = ["clock"]
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 64).decode()
 PEOPLE = [

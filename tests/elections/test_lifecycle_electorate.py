@@ -18,7 +18,6 @@ from governance.members.models import EndReason
 from governance.organisations.constitution import OrganisationType
 from governance.settings import Settings
 from tests.elections.lifecycle_support import (
-    clock,
     enrol,
     make_trust,
     refreshed,
@@ -27,8 +26,6 @@ from tests.elections.lifecycle_support import (
     stand,
     working_close_of_poll,
 )
-
-__all__ = ["clock"]
 
 
 def test_the_fingerprint_is_sha256_of_the_sorted_references() -> None:

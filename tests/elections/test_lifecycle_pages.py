@@ -16,7 +16,6 @@ from governance.settings import Settings
 from governance.workdays import ENGLAND_AND_WALES
 from tests.conftest import Client
 from tests.elections.lifecycle_support import (
-    clock,
     election_at_poll,
     enrol,
     make_trust,
@@ -32,8 +31,6 @@ from tests.factories import (
     signed_in_client,
     travel_to,
 )
-
-__all__ = ["clock"]
 
 PEOPLE = [("Ann", "Archer"), ("Ben", "Baker"), ("Cat", "Cooper")]
 

@@ -17,7 +17,6 @@ from governance.settings import Settings
 from tests.conftest import Client
 from tests.elections.lifecycle_support import (
     BASE_URL,
-    clock,
     election_at_poll,
     enrol,
     make_trust,
@@ -31,8 +30,6 @@ from tests.elections.poll_helpers import ELECTION_KEY
 from tests.factories import (
     staff_client,
 )
-
-__all__ = ["clock"]
 
 S = ElectionStatus
 PEOPLE = [("Ann", "Archer"), ("Ben", "Baker"), ("Cat", "Cooper"), ("Dan", "Dyer"), ("Eve", "Ely")]

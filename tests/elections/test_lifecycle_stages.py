@@ -24,7 +24,6 @@ from governance.scheduler import load_jobs, run_all_once
 from governance.settings import Settings
 from tests.elections.lifecycle_support import (
     Trust,
-    clock,
     enrol,
     just_after,
     make_trust,
@@ -35,8 +34,6 @@ from tests.factories import (
     run_together,
     travel_to,
 )
-
-__all__ = ["clock"]
 
 S = ElectionStatus
 VOTERS = [("Ann", "Archer"), ("Ben", "Baker"), ("Cat", "Cooper"), ("Dan", "Dyer"), ("Eve", "Ely")]

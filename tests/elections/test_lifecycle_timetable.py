@@ -24,7 +24,6 @@ from governance.organisations.constitution import OrganisationType
 from governance.workdays import ENGLAND_AND_WALES, WorkingCalendar
 from tests.conftest import Client
 from tests.elections.lifecycle_support import (
-    clock,
     make_trust,
     working_close_of_poll,
 )
@@ -32,8 +31,6 @@ from tests.factories import (
     staff_client,
     travel_to,
 )
-
-__all__ = ["clock"]
 
 
 def body(trust_public_id: int | None, close: date, **extra: Any) -> dict[str, Any]:

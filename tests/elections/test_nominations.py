@@ -22,7 +22,6 @@ from governance.settings import Settings
 from tests.conftest import Client
 from tests.elections.lifecycle_support import (
     Trust,
-    clock,
     enrol,
     make_trust,
     nomination,
@@ -35,8 +34,6 @@ from tests.factories import (
     staff_client,
     travel_to,
 )
-
-__all__ = ["clock"]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 100

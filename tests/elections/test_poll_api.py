@@ -3,7 +3,6 @@ tenancy, and receipt checks. Every refusal leaves no trace but its count."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,12 +15,6 @@ from governance.elections.voting import PER_ADDRESS, PER_VOTER_ID
 from tests.conftest import Client
 from tests.elections.poll_helpers import Poll, credentials, make_poll
 from tests.factories import make_org
-
-
-@pytest.fixture(autouse=True)
-def reset_clock() -> Iterator[None]:
-    yield
-    Clock.offset = timedelta(0)
 
 
 def ballot_api(client: Client, poll: Poll) -> str:

@@ -4,10 +4,8 @@ credentials and postal packs and rewrites the ballots, once."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -44,12 +42,6 @@ from tests.elections.poll_helpers import (
     make_voters,
 )
 from tests.factories import KEYS, make_org
-
-
-@pytest.fixture(autouse=True)
-def reset_clock() -> Iterator[None]:
-    yield
-    Clock.offset = timedelta(0)
 
 
 def vote(db: Session, poll: Poll, creds: Credentials) -> str:

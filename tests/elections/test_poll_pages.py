@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,12 +18,6 @@ from tests.factories import make_org
 
 STATE = re.compile(r'name="state" value="([^"]+)"')
 RECEIPT = re.compile(r'<p class="receipt" id="receipt">([0-9A-F-]+)</p>')
-
-
-@pytest.fixture(autouse=True)
-def reset_clock() -> Iterator[None]:
-    yield
-    Clock.offset = timedelta(0)
 
 
 def state_of(response: Any) -> str:

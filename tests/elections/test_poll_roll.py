@@ -7,7 +7,6 @@ import csv
 import io
 import re
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -43,12 +42,6 @@ from tests.factories import KEYS, make_org
 
 VOTER_ID = re.compile(r"Your voter ID: +([A-Z0-9-]+)")
 CODE = re.compile(r"Your security code: +(\d+)")
-
-
-@pytest.fixture(autouse=True)
-def reset_clock() -> Iterator[None]:
-    yield
-    Clock.offset = timedelta(0)
 
 
 def outbox(db: Session, election: Election, kind: str = "credentials") -> list[OutboxMessage]:

@@ -4,7 +4,7 @@ papers, replacements, the audited look-up, the postal pack; and what secretaries
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -29,12 +29,6 @@ from tests.elections.poll_helpers import (
 from tests.factories import KEYS, make_org, make_user, signed_in_client
 
 RECEIPT = re.compile(r'<p class="receipt" id="receipt">([0-9A-F-]+)</p>')
-
-
-@pytest.fixture(autouse=True)
-def reset_clock() -> Iterator[None]:
-    yield
-    Clock.offset = timedelta(0)
 
 
 @pytest.fixture

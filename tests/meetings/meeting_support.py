@@ -4,16 +4,14 @@ periods), a secretary, clients signed in as the secretary (API token or pages) o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlmodel import Session, select
 
 from governance.auth.models import User
-from governance.db import Clock, utcnow
+from governance.db import utcnow
 from governance.mail import OutboxMessage
 from governance.meetings.models import Meeting
 from governance.members import configuration, history
@@ -30,13 +28,6 @@ from tests.factories import (
     make_user,
     staff_client,
 )
-
-
-@pytest.fixture(autouse=True)
-def clock() -> Iterator[None]:
-    Clock.offset = timedelta(0)
-    yield
-    Clock.offset = timedelta(0)
 
 
 @dataclass

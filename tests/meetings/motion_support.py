@@ -4,12 +4,11 @@ and browsers signed in as members or staff (sessions and tokens issued directly)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -30,13 +29,6 @@ from tests.conftest import Client
 from tests.factories import KEYS, make_org, make_user
 
 JOINED = date(2020, 1, 1)
-
-
-@pytest.fixture(autouse=True)
-def clock() -> Iterator[None]:
-    Clock.offset = timedelta(0)
-    yield
-    Clock.offset = timedelta(0)
 
 
 def travel_to(moment: datetime) -> None:

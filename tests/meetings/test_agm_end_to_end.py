@@ -16,11 +16,10 @@ from governance.db import utcnow
 from governance.members.models import Member
 from governance.members.offices import Office
 from tests.factories import audit_actions
-from tests.meetings.motion_support import (  # noqa: F401
+from tests.meetings.motion_support import (
     Org,
     add_members,
     api,
-    clock,
     coop,
     member_client,
     office_holders,

@@ -15,9 +15,7 @@ from governance.db import utcnow
 from governance.meetings import ical
 from tests.conftest import Client
 from tests.factories import make_org
-from tests.meetings.meeting_support import api_client, at_local, clock, create_meeting, make_body
-
-__all__ = ["clock"]
+from tests.meetings.meeting_support import api_client, at_local, create_meeting, make_body
 
 NAME = re.compile(r"^[A-Za-z0-9-]+$")
 UTC_TIME = re.compile(r"^\d{8}T\d{6}Z$")

@@ -24,7 +24,6 @@ from tests.factories import (
 from tests.meetings.meeting_support import (
     api_client,
     at_local,
-    clock,
     count,
     create_meeting,
     fresh,
@@ -32,7 +31,6 @@ from tests.meetings.meeting_support import (
     outbox_to,
 )
 
-__all__ = ["clock"]
 SLUG = "river-coop"
 
 

@@ -33,7 +33,6 @@ from tests.meetings.meeting_support import (
     api_client,
     appoint,
     at_local,
-    clock,
     count,
     create_meeting,
     fresh,
@@ -41,9 +40,7 @@ from tests.meetings.meeting_support import (
     outbox_to,
 )
 
-__all__ = ["clock"]
 SLUG = "river-coop"
-
 LONDON = ZoneInfo("Europe/London")
 
 

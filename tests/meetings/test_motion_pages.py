@@ -14,10 +14,9 @@ from governance.meetings.kinds import MeetingKind, MeetingStatus
 from governance.meetings.models import Meeting
 from governance.organisations.constitution import Role
 from tests.factories import make_user, signed_in_client
-from tests.meetings.motion_support import (  # noqa: F401
+from tests.meetings.motion_support import (
     add_members,
     api,
-    clock,
     coop,
     meeting,
     member_client,

@@ -17,10 +17,9 @@ from governance.meetings.motion_models import Choice, Motion, MotionVoter, Named
 from governance.members.models import Member
 from governance.members.offices import Office
 from tests.factories import audit_actions
-from tests.meetings.motion_support import (  # noqa: F401
+from tests.meetings.motion_support import (
     add_members,
     api,
-    clock,
     coop,
     meeting,
     member_client,

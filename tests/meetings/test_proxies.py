@@ -14,11 +14,10 @@ from governance.meetings.kinds import MeetingKind, MeetingStatus
 from governance.meetings.models import Meeting
 from governance.members.models import Member
 from tests.factories import audit_actions
-from tests.meetings.motion_support import (  # noqa: F401
+from tests.meetings.motion_support import (
     Org,
     add_members,
     api,
-    clock,
     meeting,
     member_client,
     plain_coop,

@@ -24,12 +24,10 @@ from tests.meetings.meeting_support import (
     Org,
     api_client,
     at_local,
-    clock,
     count,
     make_body,
 )
 
-__all__ = ["clock"]
 SLUG = "river-coop"
 
 

@@ -22,13 +22,11 @@ from tests.factories import (
 from tests.meetings.meeting_support import (
     api_client,
     at_local,
-    clock,
     count,
     enrol,
     make_body,
 )
 
-__all__ = ["clock"]
 SLUG = "river-coop"
 
 
