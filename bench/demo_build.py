@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+from poll_common import scratch_database
 from sqlmodel import Session, func, select
 
 from governance import audit
@@ -29,17 +29,6 @@ from governance.migrate import upgrade
 from governance.settings import Settings
 
 
-def fresh(url: str | None, scratch: Path, n: int) -> str:
-    if not url:
-        return f"sqlite:///{scratch / f'demo-{n}.db'}"
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, nargs="+", default=[60, 120, 300])
@@ -47,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         for n in args.members:
-            url = fresh(args.database_url, Path(scratch), n)
+            url = scratch_database(args.database_url, Path(scratch), f"demo-{n}.db")
             upgrade(url)
             settings = Settings(
                 environment="development",

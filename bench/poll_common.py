@@ -74,10 +74,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def scratch_database(url: str | None, workdir: Path) -> str:
-    """The database to use: a new SQLite file, or the given PostgreSQL one, emptied."""
+def scratch_database(url: str | None, workdir: Path, name: str = "poll-bench.db") -> str:
+    """The database to use: a new SQLite file ``name``, or the given PostgreSQL one, emptied."""
     if not url:
-        return f"sqlite:///{workdir / 'poll-bench.db'}"
+        return f"sqlite:///{workdir / name}"
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))

@@ -17,20 +17,11 @@ from sqlmodel import Session, select
 from governance import audit
 from governance.db import utcnow
 from governance.elections.election_key import KeyProblem, fingerprint, normalise_public_key
-from governance.elections.models import Ballot, Election, ElectionStatus
+from governance.elections.models import STAGE_ORDER, Ballot, Election, ElectionStatus
 from governance.errors import Conflict, Invalid
 
-SETTABLE = frozenset(
-    {
-        ElectionStatus.DRAFT,
-        ElectionStatus.SCHEDULED,
-        ElectionStatus.NOMINATIONS_OPEN,
-        ElectionStatus.NOMINATIONS_CLOSED,
-        ElectionStatus.WITHDRAWALS_OPEN,
-        ElectionStatus.AWAITING_POLL,
-        ElectionStatus.POLLING,
-    }
-)
+# Every stage up to and including the poll (a key replaced while polling is refused below).
+SETTABLE = frozenset(STAGE_ORDER[: STAGE_ORDER.index(ElectionStatus.POLL_CLOSED)])
 
 
 def set_public_key(
