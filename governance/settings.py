@@ -60,6 +60,7 @@ class Settings:
     session_hours: int = 12
     log_level: str = "INFO"
     db_pool_size: int = 20
+    api_reference: str = "page"
 
     @property
     def production(self) -> bool:
@@ -117,6 +118,7 @@ class Settings:
             session_hours=_int("SESSION_HOURS", get("SESSION_HOURS"), 12),
             db_pool_size=_int("DB_POOL_SIZE", get("DB_POOL_SIZE"), 20),
             log_level=get("LOG_LEVEL", "INFO").upper(),
+            api_reference=get("API_REFERENCE", "page").strip().lower(),
         )
         return settings.checked()
 
@@ -128,6 +130,10 @@ class Settings:
             raise SettingsError(
                 f"GOVERNANCE_TIME_ZONE {self.time_zone!r} is not a time zone"
             ) from None
+        if self.api_reference not in ("page", "json"):
+            raise SettingsError(
+                f"GOVERNANCE_API_REFERENCE must be page or json, got {self.api_reference!r}"
+            )
         if self.db_pool_size < 1:
             raise SettingsError(
                 f"GOVERNANCE_DB_POOL_SIZE must be at least 1, got {self.db_pool_size}"
