@@ -252,6 +252,9 @@ def _attach_domain_commands() -> None:
     from governance.elections.counting.cli import count_command
 
     main.add_command(count_command, "count")
+    from governance.mail_cli import mail_command
+
+    main.add_command(mail_command, "mail")
 
 
 _attach_domain_commands()

@@ -13,6 +13,7 @@ import logging
 import secrets
 import smtplib
 import ssl
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -69,7 +70,7 @@ def queue_mail(
         organisation_id=organisation_id,
         message_id=make_msgid(domain=domain),
         to_address=to,
-        subject=subject.replace("\n", " ").replace("\r", " ")[:300],
+        subject=header_value(subject)[:300],
         body_text=text,
         body_html=html,
         purpose=purpose,
@@ -78,12 +79,23 @@ def queue_mail(
     return message
 
 
+def header_value(value: str) -> str:
+    """A header value with every control character and line or paragraph separator removed.
+
+    Any text can reach a header (an organisation's name, set by its own staff, goes into
+    subjects); the email library refuses values that contain a line break of any kind (vertical
+    tab and form feed included), and one such value must not stop anyone's mail.
+    """
+    cleaned = "".join(" " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch for ch in value)
+    return " ".join(cleaned.split())
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
-    email["Message-ID"] = message.message_id
+    email["From"] = header_value(sender)
+    email["To"] = header_value(message.to_address)
+    email["Subject"] = header_value(message.subject)
+    email["Message-ID"] = header_value(message.message_id)
     email["Date"] = formatdate(localtime=False)
     email.set_content(message.body_text)
     if message.body_html:
@@ -108,6 +120,10 @@ class Transport:
             except smtplib.SMTPException:
                 log.debug("SMTP quit failed", exc_info=True)
             self._smtp = None
+
+    def reset(self) -> None:
+        """Drop the connection after an unexpected error, so the next message starts clean."""
+        self.__exit__()
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -142,6 +158,14 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     uncertain: int = 0
+
+
+def failure_reason(error: BaseException) -> str:
+    """The reason kept on a message that could not be sent, for the operator."""
+    text = str(error).strip()
+    if isinstance(error, (OSError, smtplib.SMTPException)):
+        return (text or type(error).__name__)[:500]
+    return f"{type(error).__name__}: {text}"[:500]
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -190,9 +214,14 @@ def deliver_due(
             for message in messages:
                 try:
                     transport.send(build_email(message, settings.mail_from))
-                except (OSError, smtplib.SMTPException) as error:
+                except Exception as error:
+                    # Whatever goes wrong with one message (the server refusing it, a value the
+                    # email library cannot encode) fails that message alone: it is retried with
+                    # a growing wait, then left "failed" with its reason for the operator.
+                    if not isinstance(error, (OSError, smtplib.SMTPException)):
+                        transport.reset()
                     message.attempts += 1
-                    message.last_error = str(error)[:500]
+                    message.last_error = failure_reason(error)
                     message.claim_token = None
                     message.claimed_until = None
                     if message.attempts >= MAX_ATTEMPTS:
