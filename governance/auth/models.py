@@ -130,6 +130,21 @@ class RateLimitHit(SQLModel, table=True):
     count: int = 0
 
 
+class FailureBackoff(SQLModel, table=True):
+    """Failed attempts with one credential from one place, and when the next is looked at.
+
+    Only failures are counted, so the right credentials never add to it; see
+    :mod:`governance.auth.backoff`.
+    """
+
+    __tablename__ = "failure_backoff"
+
+    key: str = Field(max_length=200, primary_key=True)
+    failures: int = 0
+    last_failure_at: datetime = Field(sa_type=UTCDateTime)
+    retry_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class StaffInvitation(SQLModel, table=True):
     """A single-use link emailed to invited staff so they can set their first password."""
 
