@@ -96,6 +96,14 @@ def load_identity(
                 if user and user.is_active:
                     identity.user = user
                     identity.api_token = token
+                    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+                        db.execute(
+                            update(ApiToken)
+                            .where(col(ApiToken.id) == token.id)
+                            .values(last_used_at=now)
+                        )
+                        db.commit()
+                        token.last_used_at = now
             return identity
         assert session_token is not None
         row = db.exec(

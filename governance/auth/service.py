@@ -504,13 +504,14 @@ def change_password(
     session.add(user)
     assert user.id is not None
     ended = sessions.end_all_for_user(session, user.id, keep_id=keep_session_id)
+    revoked = revoke_all_tokens(session, user.id, now=now)
     audit.record(
         session,
         actor=actor_of(user),
         action="auth.password_changed",
         object_type="user",
         object_id=user.id,
-        detail={"sessions_ended": ended},
+        detail={"sessions_ended": ended, "tokens_revoked": revoked},
     )
     session.commit()
     return ended
@@ -529,17 +530,25 @@ def sign_out(session: Session, keys: Keys, *, token: str | None, user: User | No
     session.commit()
 
 
+def revoke_all_tokens(session: Session, user_id: int, *, now: datetime | None = None) -> int:
+    from governance.auth.tokens import revoke_all
+
+    return revoke_all(session, user_id, now=now)
+
+
 def sign_out_everywhere(session: Session, *, user: User) -> int:
-    """End every session of the user, this one included; how many ended."""
+    """End every session of the user, this one included, and revoke every API token (a
+    stolen token must not outlive the remedy); how many sessions ended."""
     assert user.id is not None
     ended = sessions.end_all_for_user(session, user.id)
+    revoked = revoke_all_tokens(session, user.id)
     audit.record(
         session,
         actor=actor_of(user),
         action="auth.signed_out_everywhere",
         object_type="user",
         object_id=user.id,
-        detail={"sessions_ended": ended},
+        detail={"sessions_ended": ended, "tokens_revoked": revoked},
     )
     session.commit()
     return ended

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, or_, select
 
 from governance import audit
@@ -83,6 +83,17 @@ def create_token(
     )
     session.commit()
     return secret, token
+
+
+def revoke_all(session: Session, user_id: int, *, now: datetime | None = None) -> int:
+    """Revoke every live token of the user (caller commits); how many were revoked."""
+    now = now or utcnow()
+    result = session.execute(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def revoke_token(
