@@ -94,7 +94,9 @@ def load_identity(
             ):
                 user = db.get(User, token.user_id)
                 if user and user.is_active:
-                    identity.user = user
+                    from governance.auth.tokens import scoped_user
+
+                    identity.user = scoped_user(user, token)
                     identity.api_token = token
                     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
                         db.execute(

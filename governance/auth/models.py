@@ -112,10 +112,23 @@ class ApiToken(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     )
     name: str = Field(max_length=100)
+    # The one organisation the token acts in (None only for a platform-administration token)
+    # and the roles it may use there, space-separated ("admin" for platform administration).
+    organisation_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("organisation.id", ondelete="CASCADE"), index=True, nullable=True
+        ),
+    )
+    scopes: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
 
 
 class RateLimitHit(SQLModel, table=True):

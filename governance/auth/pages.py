@@ -257,6 +257,17 @@ def _account_page(
         totp_required=service.totp_required(db, user),
         recovery_left=totp.recovery_codes_left(db, user) if user.totp_enabled else 0,
         api_tokens=tokens.active_tokens(db, user),
+        token_organisations={o.id: o.name for o, _ in roles},
+        token_scopes=[
+            (
+                scope,
+                "Platform administrator"
+                if scope == tokens.ADMIN_SCOPE
+                else scope.replace("_", " ").capitalize(),
+            )
+            for scope in tokens.SCOPES
+            if scope != tokens.ADMIN_SCOPE or user.is_platform_admin
+        ],
         **extra,
     )
 
@@ -344,8 +355,19 @@ def create_token(db: Session, identity: Identity, state: State, data: FormData) 
     user = _account_user(identity)
     if isinstance(user, Response):
         return user
-    form, errors = parse_form(TokenForm, data)
-    if form is not None:
+    form, errors = parse_form(
+        TokenForm, {k: v for k, v in data.items() if k not in ("scopes", "organisation")}
+    )
+    raw_scopes: Any = data.get("scopes", [])
+    chosen = {str(v) for v in (raw_scopes if isinstance(raw_scopes, list) else [raw_scopes])}
+    chosen.discard("")
+    where = str(data.get("organisation", ""))
+    organisation = next((o for o in organisations_for(db, user) if o.slug == where), None)
+    if not chosen:
+        errors["scopes"] = "Choose at least one thing the token may do"
+    if organisation is None and (chosen - {tokens.ADMIN_SCOPE} or not user.is_platform_admin):
+        errors["organisation"] = "Choose the organisation the token acts in"
+    if form is not None and not errors:
         try:
             secret, token = tokens.create_token(
                 db,
@@ -353,12 +375,25 @@ def create_token(db: Session, identity: Identity, state: State, data: FormData) 
                 user=user,
                 name=form.token_name,
                 expires_in_days=form.expires_in_days,
+                organisation_id=organisation.id if organisation else None,
+                scopes=chosen,
             )
         except AccountError as error:
-            errors = {"token_name": error.message}
+            errors = {error.field if error.field in TOKEN_FIELDS else "token_name": error.message}
         else:
-            return page("token_created.html", "Your new API token", secret=secret, token=token)
-    return _account_page(db, identity, user, status=400, errors=errors)
+            return page(
+                "token_created.html",
+                "Your new API token",
+                secret=secret,
+                token=token,
+                organisation=organisation,
+            )
+    return _account_page(
+        db, identity, user, status=400, errors=errors, chosen_scopes=chosen, chosen_org=where
+    )
+
+
+TOKEN_FIELDS = ("token_name", "organisation", "scopes")
 
 
 @post("/account/tokens/{token_id:int}/revoke", include_in_schema=False, sync_to_thread=True)

@@ -130,7 +130,15 @@ def test_the_account_page_shows_roles_two_factor_and_tokens(db: Session, make_cl
     assert page.status_code == 200
     assert "Org A" in page.text and "Secretary" in page.text
     assert "cannot be turned off" in page.text
-    made = client.form("/account/tokens", {"token_name": "nightly", "expires_in_days": "never"})
+    made = client.form(
+        "/account/tokens",
+        {
+            "token_name": "nightly",
+            "expires_in_days": "never",
+            "organisation": org.slug,
+            "scopes": "secretary",
+        },
+    )
     assert made.status_code == 200 and "will not be shown again" in made.text
     secret = re.search(r'<code class="secret">(gov_[^<]+)</code>', made.text)
     assert secret and "<td>nightly</td>" in client.get("/account").text
