@@ -4,7 +4,6 @@ extract. Every row comes from ``public.py``'s allow-lists; these handlers only f
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from governance import spreadsheet
 from governance.accountability import board_requests, health, health_data, public
 from governance.accountability.access import local_day
 from governance.accountability.feeds import (
@@ -147,7 +147,8 @@ def _year(organisation: Organisation, text: str) -> int:
 
 def report_csv(report: health.Report) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write(spreadsheet.BOM)
+    writer = spreadsheet.writer(buffer, lineterminator="\r\n")
     writer.writerow(["section", "subject", "measure", "value"])
     for row in report.rows:
         writer.writerow([row.section, row.subject, row.measure, row.value])

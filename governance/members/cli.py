@@ -7,14 +7,13 @@ between. Long files show a progress bar as they are read.
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
 import click
 from sqlmodel import Session, select
 
-from governance import audit
+from governance import audit, spreadsheet
 from governance.db import make_engine
 from governance.errors import Problem
 from governance.members import import_store, importing
@@ -104,7 +103,7 @@ def _refusals(session: Session, import_id: int, report: Path | None) -> None:
     handle = report.open("w", encoding="utf-8", newline="") if report else None
     try:
         if handle is not None:
-            writer = csv.writer(handle)
+            writer = spreadsheet.writer(handle)
             writer.writerow(import_store.REPORT_COLUMNS)
         for line in import_store.report_lines(session, import_id):
             if writer is not None:
