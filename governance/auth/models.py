@@ -159,7 +159,9 @@ class FailureBackoff(SQLModel, table=True):
 
 
 class StaffInvitation(SQLModel, table=True):
-    """A single-use link emailed to invited staff so they can set their first password."""
+    """A single-use link emailed to invited staff so they can set their first password, or,
+    with a ``role``, an offer of that role to an existing account, granted only when its owner
+    accepts it."""
 
     __tablename__ = "staff_invitation"
 
@@ -172,6 +174,7 @@ class StaffInvitation(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("organisation.id", ondelete="CASCADE"), index=True),
     )
+    role: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -502,10 +502,40 @@ def magic_submit(
 
 
 @get("/invitation/{token:str}", include_in_schema=False, sync_to_thread=True)
-def invitation_page(db: Session, state: State, token: str) -> Template:
-    if staff.find_invitation(db, state["keys"], token) is None:
+def invitation_page(db: Session, identity: Identity, state: State, token: str) -> Template:
+    invitation = staff.find_invitation(db, state["keys"], token)
+    if invitation is None:
         return _link_invalid(staff.LINK_INVALID)
+    if invitation.role is not None:
+        organisation = db.get(Organisation, invitation.organisation_id)
+        signed_in = identity.staff_signed_in and identity.api_token is None
+        return page(
+            "role_offer.html",
+            "Accept a role",
+            token=token,
+            organisation=organisation,
+            role=invitation.role.replace("_", " "),
+            signed_in_as_invitee=signed_in
+            and identity.user is not None
+            and identity.user.id == invitation.user_id,
+            signed_in=signed_in,
+            next=quote(f"/invitation/{token}"),
+        )
     return page("invitation.html", "Choose a password", token=token)
+
+
+@post("/invitation/{token:str}/accept", include_in_schema=False, sync_to_thread=True)
+def role_offer_accept(db: Session, identity: Identity, state: State, token: str) -> Response[Any]:
+    if not identity.staff_signed_in or identity.user is None or identity.api_token is not None:
+        return redirect(f"/sign-in?next={quote(f'/invitation/{token}')}")
+    try:
+        organisation, _ = staff.accept_offer(db, state["keys"], token=token, user=identity.user)
+    except AccountError as error:
+        if error.status == 410:
+            return _link_invalid(error.message)
+        raise error.problem() from None
+    assert organisation.id is not None
+    return redirect("/account?notice=role-accepted")
 
 
 @post("/invitation/{token:str}", include_in_schema=False, sync_to_thread=True)
@@ -550,5 +580,6 @@ def auth_pages() -> list[Any]:
         magic_page,
         magic_submit,
         invitation_page,
+        role_offer_accept,
         invitation_submit,
     ]

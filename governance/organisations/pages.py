@@ -38,7 +38,8 @@ NOTICES = {
     "created": "The organisation has been created. Invite its secretary below.",
     "settings-saved": "The settings have been saved.",
     "constitution-saved": "The constitution settings have been saved.",
-    "invited": "The invitation has been sent.",
+    "invited": "The invitation has been sent. Someone who already has an account gets the role "
+    "when they accept it.",
     "role-given": "The role has been given.",
     "role-removed": "The role has been removed.",
 }
@@ -235,6 +236,7 @@ def _people_page(
         status=status,
         organisation=organisation,
         people=staff.people(db, organisation),
+        offers=staff.pending_offers(db, organisation),
         roles=[role for role in Role if role is not Role.MEMBER],
         me=user,
         **context,
