@@ -30,6 +30,7 @@ from governance.accountability.web import page, page_get
 from governance.auth.guards import organisation_by_slug
 from governance.db import utcnow
 from governance.organisations.models import Organisation
+from governance.web.downloads import content_disposition
 
 FORMATS = ("json", "csv", "atom")
 CACHE = {"Cache-Control": "public, max-age=60"}
@@ -62,7 +63,7 @@ def transparency(db: Session, slug: str) -> Template:
 def _download(body: str | bytes, media_type: str, filename: str | None = None) -> Response[Any]:
     headers = dict(CACHE)
     if filename:
-        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        headers["Content-Disposition"] = content_disposition(filename)
     return Response(body, media_type=media_type, headers=headers)
 
 

@@ -103,3 +103,10 @@ def field_errors(error: Exception, default_field: str) -> dict[str, str]:
         }
     message = getattr(error, "message", None) or getattr(error, "detail", None) or str(error)
     return {getattr(error, "field", "") or default_field: str(message)}
+
+
+def not_null(value: Any) -> Any:
+    """For a field of a change that may be left out but not set to null (``field_validator``)."""
+    if value is None:
+        raise ValueError("cannot be null; leave it out to keep the current value")
+    return value

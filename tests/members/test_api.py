@@ -150,6 +150,15 @@ def test_secretary_configures_constituencies_and_areas(
         json={"minimum_members": 25, "joinable": False},
     )
     assert changed.json()["minimum_members"] == 25 and changed.json()["joinable"] is False
+    for field in ("joinable", "name", "position", "description"):
+        nulled = sec.api(
+            "PATCH", "/api/orgs/valley-coop/constituencies/SUPPLIERS", json={field: None}
+        )
+        assert nulled.status_code == 400, (field, nulled.text)
+    cleared = sec.api(
+        "PATCH", "/api/orgs/valley-coop/constituencies/SUPPLIERS", json={"minimum_members": None}
+    )
+    assert cleared.status_code == 200, "a field that may be empty still may"
     assert sec.api("DELETE", "/api/orgs/valley-coop/constituencies/SUPPLIERS").status_code == 204
     listed = sec.get("/api/orgs/valley-coop/constituencies").json()
     assert [c["code"] for c in listed] == ["CUSTOMERS", "INVESTORS", "WORKERS"]
