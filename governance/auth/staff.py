@@ -172,6 +172,22 @@ def revoke_role(
     session: Session, *, organisation: Organisation, assignment_id: int, actor: User
 ) -> RoleAssignment:
     assignment = assignment_in(session, organisation, assignment_id)
+    if assignment.role == Role.SECRETARY:
+        secretaries = session.exec(
+            select(func.count())
+            .select_from(RoleAssignment)
+            .where(
+                RoleAssignment.organisation_id == organisation.id,
+                RoleAssignment.role == Role.SECRETARY.value,
+            )
+        ).one()
+        if secretaries <= 1:
+            raise AccountError(
+                "This is the organisation's only secretary. Give someone else the secretary "
+                "role first",
+                slug="last-secretary",
+                status=409,
+            )
     if (
         assignment.user_id == actor.id
         and assignment.role == Role.SECRETARY

@@ -311,9 +311,25 @@ def people_grant(db: Session, identity: Identity, slug: str, data: FormData) -> 
     guards=[secretary_only],
 )
 def people_revoke(
-    db: Session, identity: Identity, slug: str, assignment_id: RowId
+    db: Session, identity: Identity, slug: str, assignment_id: RowId, data: FormData
 ) -> Response[Any]:
+    """Removing a role asks first: the button leads to a page that says what will happen."""
     organisation, actor = require_role(db, identity, slug, SECRETARY)
+    if data.get("confirm") != "yes":
+        try:
+            assignment = staff.assignment_in(db, organisation, assignment_id)
+        except AccountError:
+            raise NotFoundException() from None
+        person = db.get(User, assignment.user_id)
+        return page(
+            "revoke_confirm.html",
+            "Remove a role",
+            organisation=organisation,
+            assignment=assignment,
+            person=person,
+            role=assignment.role.replace("_", " "),
+            yourself=assignment.user_id == actor.id,
+        )
     try:
         staff.revoke_role(db, organisation=organisation, assignment_id=assignment_id, actor=actor)
     except AccountError as error:
