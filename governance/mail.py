@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from sqlalchemy import Column, Text, update
@@ -90,12 +90,28 @@ def header_value(value: str) -> str:
     return " ".join(cleaned.split())
 
 
+PLACEHOLDER_DOMAIN = "@governance.local>"
+
+
+def sender_domain(sender: str) -> str:
+    """The domain of the From address (``governance@trust.example`` -> ``trust.example``)."""
+    address = parseaddr(sender)[1]
+    domain = address.rpartition("@")[2].strip().lower()
+    return domain if "." in domain else "localhost"
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    domain = sender_domain(sender)
     email = EmailMessage()
     email["From"] = header_value(sender)
     email["To"] = header_value(message.to_address)
     email["Subject"] = header_value(message.subject)
     email["Message-ID"] = header_value(message.message_id)
+    # Sent by the service, not a person: out-of-office and other auto-replies stay silent
+    # (RFC 3834), and members can filter each organisation's mail (RFC 2919).
+    email["Auto-Submitted"] = "auto-generated"
+    if message.organisation_id is not None:
+        email["List-Id"] = f"<org-{message.organisation_id}.{domain}>"
     email["Date"] = formatdate(localtime=False)
     email.set_content(message.body_text)
     if message.body_html:
@@ -212,6 +228,10 @@ def deliver_due(
         session.commit()
         with Transport(settings) as transport:
             for message in messages:
+                if message.message_id.endswith(PLACEHOLDER_DOMAIN):
+                    # Queued without the sender's domain: give it one before it is sent, and
+                    # keep it, so the row names the Message-ID the SMTP server logs.
+                    message.message_id = make_msgid(domain=sender_domain(settings.mail_from))
                 try:
                     transport.send(build_email(message, settings.mail_from))
                 except Exception as error:

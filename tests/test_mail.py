@@ -401,3 +401,25 @@ def test_a_message_that_cannot_be_built_fails_alone_and_says_why(
     assert (final.status, final.attempts) == ("failed", MAX_ATTEMPTS)
     assert final.last_error and "AttributeError" in final.last_error
     assert len(smtp_handler.received) == 2
+
+
+def test_messages_say_they_are_automatic_and_name_the_senders_domain(
+    engine: Engine, smtp_settings: Settings, smtp_handler: RecordingHandler
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        org = Organisation(slug="greenfield", name="Greenfield", type=OrganisationType.COOPERATIVE)
+        session.add(org)
+        session.commit()
+        queue_mail(session, to="a@example.org", subject="S", text="x", organisation_id=org.id)
+        queue_mail(session, to="b@example.org", subject="S", text="x")
+        session.commit()
+    deliver_due(engine, smtp_settings)
+    first, second = sorted(smtp_handler.received, key=lambda r: r.recipients)
+    for received in (first, second):
+        assert received.message["Auto-Submitted"] == "auto-generated"
+        assert str(received.message["Message-ID"]).endswith("@example.org>")
+    assert first.message["List-Id"] == f"<org-{org.id}.example.org>"
+    assert second.message["List-Id"] is None
+    assert sorted(m.message_id for m in outbox(engine)) == sorted(
+        str(r.message["Message-ID"]) for r in smtp_handler.received
+    )
