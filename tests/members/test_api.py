@@ -386,3 +386,16 @@ def test_a_formula_typed_on_the_join_form_is_exported_as_text_and_imports_back(
     assert again["refused"] == 0 and again["updated"] == 0, again
     db.expire_all()
     assert db.get(Member, member.id).last_name == formula  # type: ignore[union-attr]
+
+
+def test_a_members_session_ends_when_they_leave_the_register(
+    db: Session, make_client: Any, trust: Organisation
+) -> None:
+    sec = secretary_client(db, make_client, trust)
+    imported(sec)
+    ann = member_client(db, make_client, trust, "ann@example.org")
+    assert ann.get(f"{API}/me").status_code == 200
+    left = sec.api("POST", f"{API}/members/R1/leave", json={"reason": "resigned"})
+    assert left.status_code == 201, left.text
+    assert ann.get(f"{API}/me").status_code == 401
+    assert ann.get("/api/auth/me").status_code == 401
