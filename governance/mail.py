@@ -10,6 +10,7 @@ operator to check, because a resend could duplicate it and a silent drop could l
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import smtplib
 import ssl
@@ -20,6 +21,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
+from markupsafe import escape
 from sqlalchemy import Column, Text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -100,6 +102,36 @@ def sender_domain(sender: str) -> str:
     return domain if "." in domain else "localhost"
 
 
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
+
+
+def text_as_html(text: str) -> str:
+    """The plain text as a simple HTML part: paragraphs, line breaks and working links.
+
+    Many members read mail in clients that show a plain-text part in a small fixed font or
+    without clickable links; the HTML part says exactly what the text says, no more.
+    """
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = []
+        for line in block.splitlines():
+            pieces, last = [], 0
+            for found in _URL.finditer(line):
+                pieces.append(str(escape(line[last : found.start()])))
+                url = escape(found.group(0))
+                pieces.append(f'<a href="{url}">{url}</a>')
+                last = found.end()
+            pieces.append(str(escape(line[last:])))
+            lines.append("".join(pieces))
+        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    body = "\n".join(paragraphs)
+    return (
+        '<!doctype html>\n<html lang="en-GB">\n<head><meta charset="utf-8"></head>\n'
+        f'<body style="font-family: sans-serif; font-size: 16px; line-height: 1.5">\n{body}\n'
+        "</body>\n</html>\n"
+    )
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     domain = sender_domain(sender)
     email = EmailMessage()
@@ -114,8 +146,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
         email["List-Id"] = f"<org-{message.organisation_id}.{domain}>"
     email["Date"] = formatdate(localtime=False)
     email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    email.add_alternative(message.body_html or text_as_html(message.body_text), subtype="html")
     return email
 
 

@@ -61,6 +61,16 @@ def queue(engine: Engine, count: int = 1, **kwargs: object) -> list[int]:
         return [m.id for m in messages if m.id is not None]
 
 
+def _parts(message: Message) -> tuple[str, str]:
+    """The plain-text and HTML parts of a received message, decoded."""
+    found = {
+        part.get_content_type(): part.get_payload(decode=True).decode()  # type: ignore[union-attr]
+        for part in message.walk()
+        if not part.is_multipart()
+    }
+    return found["text/plain"], found["text/html"]
+
+
 def outbox(engine: Engine) -> list[OutboxMessage]:
     with Session(engine) as session:
         return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
@@ -107,7 +117,9 @@ def test_queued_mail_is_delivered_by_smtp(
     first = smtp_handler.received[0]
     assert first.sender == "secretary@example.org"
     assert first.recipients == ["member0@example.org"]
-    assert first.message.get_content_type() == "text/plain"
+    assert first.message.get_content_type() == "multipart/alternative"
+    plain, html = _parts(first.message)
+    assert plain.strip() == "Body 0" and "<p>Body 0</p>" in html
     rows = outbox(engine)
     assert {m.status for m in rows} == {"sent"}
     assert all(m.sent_at is not None and m.attempts == 1 for m in rows)
@@ -423,3 +435,23 @@ def test_messages_say_they_are_automatic_and_name_the_senders_domain(
     assert sorted(m.message_id for m in outbox(engine)) == sorted(
         str(r.message["Message-ID"]) for r in smtp_handler.received
     )
+
+
+def test_every_message_has_an_html_part_saying_what_the_text_says(
+    engine: Engine, smtp_settings: Settings, smtp_handler: RecordingHandler
+) -> None:
+    text = (
+        "Dear Zoë,\n\nVote here: https://members.example.org/o/a/elections/1/vote.\n"
+        "Your code is <12345678>.\n\nThe returning officer"
+    )
+    with Session(engine) as session:
+        queue_mail(session, to="a@example.org", subject="Your vote", text=text)
+        session.commit()
+    deliver_due(engine, smtp_settings)
+    (received,) = smtp_handler.received
+    plain, html = _parts(received.message)
+    assert plain.replace("\r\n", "\n").strip() == text
+    assert html.count("<p>") == 3 and 'lang="en-GB"' in html
+    link = "https://members.example.org/o/a/elections/1/vote"
+    assert f'<a href="{link}">{link}</a>.' in html, "the full stop is not part of the link"
+    assert "&lt;12345678&gt;" in html and "Zoë" in html
