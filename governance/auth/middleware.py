@@ -18,12 +18,12 @@ from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import AbstractMiddleware
 from litestar.types import Message, Receive, Scope, Send
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from governance.auth.models import ApiToken, AuthSession, User
 from governance.db import utcnow
-from governance.members.models import Member, MemberStatus
+from governance.members.models import Member
 from governance.security import Keys, constant_time_equal, new_token
 
 SESSION_COOKIE = "gov_session"
@@ -121,14 +121,9 @@ def load_identity(
                 return identity
             identity.user = user
         elif row.member_id is not None:
-            member = db.get(Member, row.member_id)
-            # A member who has left the register (resigned, lapsed, removed) is signed out at
-            # once: the session ends with the membership, not twelve hours later.
-            if member is None or member.status != MemberStatus.ACTIVE.value:
-                db.execute(delete(AuthSession).where(col(AuthSession.id) == row.id))
-                db.commit()
+            identity.member = db.get(Member, row.member_id)
+            if identity.member is None:
                 return identity
-            identity.member = member
         identity.auth_session = row
         if now - row.last_seen_at > TOUCH_EVERY:
             db.execute(
