@@ -154,8 +154,12 @@ class LiveServer:
 
 
 def _plain_part(message: Message) -> Message:
+    """The plain-text part, carrying the message's own headers (To, Subject, ...) too."""
     for part in message.walk():
         if part.get_content_type() == "text/plain":
+            for name, value in message.items():
+                if name.lower() not in {"content-type", "content-transfer-encoding"}:
+                    part[name] = value
             return part
     return message
 
