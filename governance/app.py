@@ -14,7 +14,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -30,7 +29,9 @@ from governance.errors import handle_http_exception, handle_out_of_range, handle
 from governance.scheduler import Scheduler
 from governance.security import Keys
 from governance.settings import Settings
+from governance.web.api_reference import render_plugins
 from governance.web.head import answer_head_as_get
+from governance.web.security_headers import add_security_headers
 from governance.web.templating import TEMPLATE_DIR, make_environment
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             description="Member registers, elections, meetings and accountability for NHS "
             "foundation trusts, co-operatives and direct-payments mutuals.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=render_plugins(settings.api_reference),
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         request_max_body_size=2_000_000,
@@ -187,7 +188,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         debug=False,
         logging_config=None,  # governance.logs sets up the log (Litestar's own would replace it)
     )
-    app.asgi_handler = answer_head_as_get(app.asgi_handler)
+    app.asgi_handler = add_security_headers(
+        answer_head_as_get(app.asgi_handler), https=settings.secure_cookies
+    )
     return app
 
 

@@ -322,11 +322,13 @@ def _attach_domain_commands() -> None:
     """Each domain adds its own command or group here."""
     from governance.elections.counting.cli import count_command
     from governance.elections.key_cli import election_key_command
+    from governance.mail_cli import mail_command
     from governance.members.cli import register
 
     main.add_command(count_command, "count")
     main.add_command(register, "register")
     main.add_command(election_key_command, "election-key")
+    main.add_command(mail_command, "mail")
 
 
 _attach_domain_commands()

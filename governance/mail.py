@@ -23,15 +23,17 @@ import re
 import secrets
 import smtplib
 import ssl
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from markupsafe import escape
 from sqlalchemy import Column, Text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -139,7 +141,7 @@ def queue_mail(
         organisation_id=organisation_id,
         message_id=make_msgid(domain=domain),
         to_address=to,
-        subject=subject.replace("\n", " ").replace("\r", " ")[:300],
+        subject=header_value(subject)[:300],
         body_text=body,
         body_html=html,
         secrets_sealed=sealed,
@@ -154,17 +156,76 @@ def rendered_text(keys: Keys, message: OutboxMessage) -> str:
     return reveal(keys, message.body_text, message.secrets_sealed)
 
 
+def header_value(value: str) -> str:
+    """A header value with every control character and line or paragraph separator removed.
+
+    Any text can reach a header (an organisation's name, set by its own staff, goes into
+    subjects); the email library refuses values that contain a line break of any kind (vertical
+    tab and form feed included), and one such value must not stop anyone's mail.
+    """
+    cleaned = "".join(" " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch for ch in value)
+    return " ".join(cleaned.split())
+
+
+PLACEHOLDER_DOMAIN = "@governance.local>"
+
+
+def sender_domain(sender: str) -> str:
+    """The domain of the From address (``governance@trust.example`` -> ``trust.example``)."""
+    address = parseaddr(sender)[1]
+    domain = address.rpartition("@")[2].strip().lower()
+    return domain if "." in domain else "localhost"
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
+
+
+def text_as_html(text: str) -> str:
+    """The plain text as a simple HTML part: paragraphs, line breaks and working links.
+
+    Many members read mail in clients that show a plain-text part in a small fixed font or
+    without clickable links; the HTML part says exactly what the text says, no more.
+    """
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = []
+        for line in block.splitlines():
+            pieces, last = [], 0
+            for found in _URL.finditer(line):
+                pieces.append(str(escape(line[last : found.start()])))
+                url = escape(found.group(0))
+                pieces.append(f'<a href="{url}">{url}</a>')
+                last = found.end()
+            pieces.append(str(escape(line[last:])))
+            lines.append("".join(pieces))
+        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    body = "\n".join(paragraphs)
+    return (
+        '<!doctype html>\n<html lang="en-GB">\n<head><meta charset="utf-8"></head>\n'
+        f'<body style="font-family: sans-serif; font-size: 16px; line-height: 1.5">\n{body}\n'
+        "</body>\n</html>\n"
+    )
+
+
 def build_email(message: OutboxMessage, sender: str, keys: Keys | None = None) -> EmailMessage:
+    domain = sender_domain(sender)
     email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
-    email["Message-ID"] = message.message_id
+    email["From"] = header_value(sender)
+    email["To"] = header_value(message.to_address)
+    email["Subject"] = header_value(message.subject)
+    email["Message-ID"] = header_value(message.message_id)
+    # Sent by the service, not a person: out-of-office and other auto-replies stay silent
+    # (RFC 3834), and members can filter each organisation's mail (RFC 2919).
+    email["Auto-Submitted"] = "auto-generated"
+    if message.organisation_id is not None:
+        email["List-Id"] = f"<org-{message.organisation_id}.{domain}>"
     email["Date"] = formatdate(localtime=False)
     text = rendered_text(keys, message) if keys is not None else message.body_text
+    html = message.body_html
+    if html and keys is not None:
+        html = reveal(keys, html, message.secrets_sealed)
     email.set_content(text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    email.add_alternative(html or text_as_html(text), subtype="html")
     return email
 
 
@@ -185,6 +246,10 @@ class Transport:
             except smtplib.SMTPException:
                 log.debug("SMTP quit failed", exc_info=True)
             self._smtp = None
+
+    def reset(self) -> None:
+        """Drop the connection after an unexpected error, so the next message starts clean."""
+        self.__exit__()
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -219,6 +284,14 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     uncertain: int = 0
+
+
+def failure_reason(error: BaseException) -> str:
+    """The reason kept on a message that could not be sent, for the operator."""
+    text = str(error).strip()
+    if isinstance(error, (OSError, smtplib.SMTPException)):
+        return (text or type(error).__name__)[:500]
+    return f"{type(error).__name__}: {text}"[:500]
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -266,11 +339,20 @@ def deliver_due(
         keys = Keys(settings.secret_key)
         with Transport(settings) as transport:
             for message in messages:
+                if message.message_id.endswith(PLACEHOLDER_DOMAIN):
+                    # Queued without the sender's domain: give it one before it is sent, and
+                    # keep it, so the row names the Message-ID the SMTP server logs.
+                    message.message_id = make_msgid(domain=sender_domain(settings.mail_from))
                 try:
                     transport.send(build_email(message, settings.mail_from, keys))
-                except (OSError, smtplib.SMTPException) as error:
+                except Exception as error:
+                    # Whatever goes wrong with one message (the server refusing it, a value the
+                    # email library cannot encode) fails that message alone: it is retried with
+                    # a growing wait, then left "failed" with its reason for the operator.
+                    if not isinstance(error, (OSError, smtplib.SMTPException)):
+                        transport.reset()
                     message.attempts += 1
-                    message.last_error = str(error)[:500]
+                    message.last_error = failure_reason(error)
                     message.claim_token = None
                     message.claimed_until = None
                     if message.attempts >= MAX_ATTEMPTS:

@@ -7,8 +7,10 @@ to start without an explicit secret key and a public base URL.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -62,6 +64,7 @@ class Settings:
     session_hours: int = 12
     log_level: str = "INFO"
     db_pool_size: int = 20
+    api_reference: str = "page"
 
     @property
     def production(self) -> bool:
@@ -119,6 +122,7 @@ class Settings:
             session_hours=_int("SESSION_HOURS", get("SESSION_HOURS"), 12),
             db_pool_size=_int("DB_POOL_SIZE", get("DB_POOL_SIZE"), 20),
             log_level=get("LOG_LEVEL", "INFO").upper(),
+            api_reference=get("API_REFERENCE", "page").strip().lower(),
         )
         return settings.checked()
 
@@ -134,14 +138,19 @@ class Settings:
             raise SettingsError(
                 f"GOVERNANCE_TIME_ZONE {self.time_zone!r} is not a time zone"
             ) from None
+        if self.api_reference not in ("page", "json"):
+            raise SettingsError(
+                f"GOVERNANCE_API_REFERENCE must be page or json, got {self.api_reference!r}"
+            )
         if self.db_pool_size < 1:
             raise SettingsError(
                 f"GOVERNANCE_DB_POOL_SIZE must be at least 1, got {self.db_pool_size}"
             )
         if self.production:
-            if len(self.secret_key) < 32:
+            if len(self.secret_key) < 32 or (problem := key_problem(self.secret_key)):
+                reason = "at least 32 characters" if len(self.secret_key) < 32 else problem
                 raise SettingsError(
-                    "production mode needs GOVERNANCE_SECRET_KEY (at least 32 characters); "
+                    f"production mode needs GOVERNANCE_SECRET_KEY ({reason}); "
                     "generate one with: "
                     "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
                 )
@@ -151,6 +160,31 @@ class Settings:
         if self.secret_key:
             return self
         return replace(self, secret_key=load_or_create_secret(self.data_dir / "secret_key"))
+
+
+MIN_KEY_BITS = 128
+WEAK_WORDS = ("secret", "password", "changeme", "example", "governance", "qwerty")
+
+
+def key_problem(key: str) -> str:
+    """Why ``key`` is too guessable to sign everything with ("" if it is not).
+
+    Length alone lets "aaaa..." or a repeated phrase through. The estimate is the key's length
+    times the Shannon entropy of its characters, which a random key of 32 or more characters
+    (hex, base64 or URL-safe) passes easily; a key made of a short repeated part, or built
+    around a word, is refused whatever its length.
+    """
+    counts = Counter(key)
+    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
+    if bits < MIN_KEY_BITS or len(counts) < 10:
+        return f"it looks far from random: about {int(bits)} bits, at least {MIN_KEY_BITS} needed"
+    for size in range(1, len(key) // 2 + 1):
+        if len(key) % size == 0 and key[:size] * (len(key) // size) == key:
+            return "it repeats a short part"
+    lowered = key.lower()
+    if any(word in lowered for word in WEAK_WORDS):
+        return "it contains a word; use a random key"
+    return ""
 
 
 def load_or_create_secret(path: Path) -> str:

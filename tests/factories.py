@@ -275,3 +275,17 @@ def staff_client(make_client: Callable[[], Client], engine: Engine, user: User) 
     client = make_client()
     client.headers["Authorization"] = f"Bearer {secret}"
     return client
+
+
+def from_address(client: Client, ip: str) -> Client:
+    """Make every request of ``client`` come from the client address ``ip``."""
+    transport: Any = client._transport
+    original = transport.parse_request
+
+    def parse_request(request: Any) -> dict[str, Any]:
+        scope: dict[str, Any] = original(request)
+        scope["client"] = (ip, 50000)
+        return scope
+
+    transport.parse_request = parse_request
+    return client

@@ -1,7 +1,8 @@
 """Property-based tests of every operation in the OpenAPI schema (Schemathesis).
 
-Each operation gets valid and invalid requests, as an anonymous caller and as a platform
-administrator with an API token. Whatever is sent, the service must answer without a server error,
+Each operation gets valid and invalid requests, as an anonymous caller, as a platform
+administrator with an API token, and as the secretary, director and governor of one organisation
+with a token scoped to it. Whatever is sent, the service must answer without a server error,
 and API errors must be problem+json. Operations are collected from the schema when the module is
 loaded, so routes added later are covered without changing this file.
 """
@@ -23,9 +24,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from governance.app import create_app
-from governance.auth.models import ApiToken, User
+from governance.auth.models import ApiToken, RoleAssignment, User
 from governance.errors import PROBLEM_JSON
-from governance.organisations.constitution import OrganisationType
+from governance.organisations.constitution import OrganisationType, Role
 from governance.organisations.models import Organisation
 from governance.security import Keys, new_token
 from governance.settings import Settings
@@ -59,22 +60,44 @@ OPERATIONS = {
 
 
 @pytest.fixture
-def admin_token(engine: Engine, settings: Settings) -> str:
-    """A bearer token for a platform administrator, and an organisation they can reach."""
-    secret = "gov_" + new_token()
+def tokens(engine: Engine, settings: Settings) -> dict[str, str]:
+    """Bearer tokens for a platform administrator and for the staff of one organisation."""
+    secrets = {"token": "gov_" + new_token(), "staff": "gov_" + new_token()}
+    keys = Keys(settings.secret_key)
     with Session(engine) as session:
-        user = User(email="schema@example.org", name="Schema Admin", password_hash="!")
-        user.is_platform_admin = True
-        session.add(user)
-        session.add(
-            Organisation(slug=KNOWN_SLUG, name="Schema Test", type=OrganisationType.COOPERATIVE)
+        admin = User(email="schema@example.org", name="Schema Admin", password_hash="!")
+        admin.is_platform_admin = True
+        staff = User(email="staff@example.org", name="Schema Staff", password_hash="!")
+        organisation = Organisation(
+            slug=KNOWN_SLUG, name="Schema Test", type=OrganisationType.COOPERATIVE
         )
+        session.add_all([admin, staff, organisation])
         session.flush()
-        assert user.id is not None
-        keys = Keys(settings.secret_key)
-        session.add(ApiToken(token_hmac=keys.token_hmac(secret, "api"), user_id=user.id, name="t"))
+        assert admin.id is not None and staff.id is not None and organisation.id is not None
+        roles = [Role.SECRETARY, Role.DIRECTOR, Role.GOVERNOR]
+        for role in roles:
+            session.add(
+                RoleAssignment(user_id=staff.id, organisation_id=organisation.id, role=role)
+            )
+        session.add(
+            ApiToken(
+                token_hmac=keys.token_hmac(secrets["token"], "api"),
+                user_id=admin.id,
+                name="t",
+                scopes="admin",
+            )
+        )
+        session.add(
+            ApiToken(
+                token_hmac=keys.token_hmac(secrets["staff"], "api"),
+                user_id=staff.id,
+                name="s",
+                organisation_id=organisation.id,
+                scopes=" ".join(role.value for role in roles),
+            )
+        )
         session.commit()
-    return secret
+    return secrets
 
 
 def browser_headers(settings: Settings) -> dict[str, str]:
@@ -157,16 +180,16 @@ def exercise(operation: Any, app: Litestar, headers: dict[str, str]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("caller", ["anonymous", "token"])
+@pytest.mark.parametrize("caller", ["anonymous", "token", "staff"])
 def test_no_operation_fails_on_the_server(
-    caller: str, app: Litestar, settings: Settings, admin_token: str
+    caller: str, app: Litestar, settings: Settings, tokens: dict[str, str]
 ) -> None:
     """Every operation, one after another against one database; all failures reported."""
     # Schemathesis keeps the lifespan of an app it calls running until the process ends, so it
     # gets an application of its own rather than the one the rest of the suite shares.
     own_app = with_routes(app, "schemathesis", list)
-    if caller == "token":
-        headers = {"Authorization": f"Bearer {admin_token}"}
+    if caller in tokens:
+        headers = {"Authorization": f"Bearer {tokens[caller]}"}
     else:
         headers = browser_headers(settings)
     failures = []

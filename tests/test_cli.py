@@ -53,9 +53,13 @@ TESTED = {
     "register export",
     "election-key generate",
     "election-key public",
+    "mail status",
+    "mail failed",
+    "mail retry",
 }
 """Every command and subcommand, each with its test here (the register's also in
-tests/members/test_cli.py, the election key's also in tests/elections/test_election_key.py)."""
+tests/members/test_cli.py, the election key's also in tests/elections/test_election_key.py, the outbox's in
+tests/test_mail_cli.py)."""
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import Message
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from governance.db import utcnow
 from governance.mail import MAX_ATTEMPTS, OutboxMessage, deliver_due, queue_mail
-from governance.organisations.constitution import OrganisationType
+from governance.organisations.constitution import OrganisationType, Role
 from governance.organisations.models import Organisation
 from governance.settings import Settings
 from tests.smtp import RecordingHandler, SMTPServer, free_port
@@ -58,6 +59,16 @@ def queue(engine: Engine, count: int = 1, **kwargs: object) -> list[int]:
         ]
         session.commit()
         return [m.id for m in messages if m.id is not None]
+
+
+def _parts(message: Message) -> tuple[str, str]:
+    """The plain-text and HTML parts of a received message, decoded."""
+    found = {
+        part.get_content_type(): part.get_payload(decode=True).decode()  # type: ignore[union-attr]
+        for part in message.walk()
+        if not part.is_multipart()
+    }
+    return found["text/plain"], found["text/html"]
 
 
 def outbox(engine: Engine) -> list[OutboxMessage]:
@@ -106,7 +117,9 @@ def test_queued_mail_is_delivered_by_smtp(
     first = smtp_handler.received[0]
     assert first.sender == "secretary@example.org"
     assert first.recipients == ["member0@example.org"]
-    assert first.message.get_content_type() == "text/plain"
+    assert first.message.get_content_type() == "multipart/alternative"
+    plain, html = _parts(first.message)
+    assert plain.strip() == "Body 0" and "<p>Body 0</p>" in html
     rows = outbox(engine)
     assert {m.status for m in rows} == {"sent"}
     assert all(m.sent_at is not None and m.attempts == 1 for m in rows)
@@ -321,3 +334,124 @@ def test_without_an_smtp_host_mail_is_written_as_eml_files(
     assert {str(m["From"]) for m in messages} == {"governance@localhost"}
     assert all(m["Message-ID"] and m["Date"] for m in messages)
     assert {m.status for m in outbox(engine)} == {"sent"}
+
+
+# -- One message never stops the others ----------------------------------------------------------
+
+
+def test_a_control_character_in_an_organisation_name_stops_nobodys_mail(
+    engine: Engine,
+    smtp_settings: Settings,
+    smtp_handler: RecordingHandler,
+    make_client: Any,
+) -> None:
+    """An organisation renames itself with a vertical tab; its mail and everyone else's goes."""
+    from tests.factories import make_member, make_org, make_user, staff_client
+
+    with Session(engine, expire_on_commit=False) as session:
+        greenfield = make_org(session, "greenfield", type=OrganisationType.COOPERATIVE)
+        other = make_org(session, "other-org", type=OrganisationType.COOPERATIVE)
+        make_member(session, greenfield, email="ada@example.org")
+        make_member(session, other, email="bo@example.org")
+        secretary = make_user(session, "sec@example.org", roles={"greenfield": [Role.SECRETARY]})
+    api = staff_client(make_client, engine, secretary)
+    renamed = api.patch("/api/orgs/greenfield", json={"name": "Greenfield\x0bCo-op"})
+    assert renamed.status_code == 200, renamed.text
+    for slug, address in (("greenfield", "ada@example.org"), ("other-org", "bo@example.org")):
+        page = make_client()
+        page.get(f"/o/{slug}/member-sign-in")
+        assert page.form(f"/o/{slug}/member-sign-in", {"email": address}).status_code == 200
+    # A row written straight into the outbox (as batch senders do) keeps the raw name.
+    with Session(engine) as session:
+        session.add(
+            OutboxMessage(
+                message_id="<raw@example.org>",
+                to_address="carol@example.org",
+                subject="Notice from Greenfield\x0bCo-op\x0c",
+                body_text="x",
+            )
+        )
+        session.commit()
+    report = deliver_due(engine, smtp_settings)
+    assert (report.sent, report.failed) == (3, 0)
+    assert {m.status for m in outbox(engine)} == {"sent"}
+    subjects = sorted(str(r.message["Subject"]) for r in smtp_handler.received)
+    assert "Your link to sign in to Greenfield Co-op" in subjects
+    assert "Notice from Greenfield Co-op" in subjects
+    assert any("Other Org" in s for s in subjects)
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_says_why(
+    engine: Engine, smtp_settings: Settings, smtp_handler: RecordingHandler
+) -> None:
+    queue(engine, 1)
+    with Session(engine) as session:
+        bad_message = queue_mail(session, to="someone@[300.1.1.1", subject="S", text="x")
+        session.commit()
+        bad_id = bad_message.id
+    queue(engine, 1)
+    report = deliver_due(engine, smtp_settings)
+    assert (report.sent, report.failed) == (2, 1)
+    rows = {m.id: m for m in outbox(engine)}
+    bad = rows[bad_id]
+    assert (bad.status, bad.attempts) == ("queued", 1), "retried, not left sending"
+    assert bad.next_attempt_at > utcnow()
+    assert bad.last_error and bad.last_error.startswith("AttributeError")
+    assert all(m.status == "sent" for i, m in rows.items() if i != bad_id)
+    waits = []
+    for _ in range(MAX_ATTEMPTS - 1):
+        with Session(engine) as session:
+            found = session.get(OutboxMessage, bad_id)
+            assert found is not None
+            due = found.next_attempt_at
+        waits.append(due)
+        deliver_due(engine, smtp_settings, now=due + timedelta(seconds=1))
+    assert waits == sorted(waits)
+    with Session(engine) as session:
+        final = session.get(OutboxMessage, bad_id)
+        assert final is not None
+    assert (final.status, final.attempts) == ("failed", MAX_ATTEMPTS)
+    assert final.last_error and "AttributeError" in final.last_error
+    assert len(smtp_handler.received) == 2
+
+
+def test_messages_say_they_are_automatic_and_name_the_senders_domain(
+    engine: Engine, smtp_settings: Settings, smtp_handler: RecordingHandler
+) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        org = Organisation(slug="greenfield", name="Greenfield", type=OrganisationType.COOPERATIVE)
+        session.add(org)
+        session.commit()
+        queue_mail(session, to="a@example.org", subject="S", text="x", organisation_id=org.id)
+        queue_mail(session, to="b@example.org", subject="S", text="x")
+        session.commit()
+    deliver_due(engine, smtp_settings)
+    first, second = sorted(smtp_handler.received, key=lambda r: r.recipients)
+    for received in (first, second):
+        assert received.message["Auto-Submitted"] == "auto-generated"
+        assert str(received.message["Message-ID"]).endswith("@example.org>")
+    assert first.message["List-Id"] == f"<org-{org.id}.example.org>"
+    assert second.message["List-Id"] is None
+    assert sorted(m.message_id for m in outbox(engine)) == sorted(
+        str(r.message["Message-ID"]) for r in smtp_handler.received
+    )
+
+
+def test_every_message_has_an_html_part_saying_what_the_text_says(
+    engine: Engine, smtp_settings: Settings, smtp_handler: RecordingHandler
+) -> None:
+    text = (
+        "Dear Zoë,\n\nVote here: https://members.example.org/o/a/elections/1/vote.\n"
+        "Your code is <12345678>.\n\nThe returning officer"
+    )
+    with Session(engine) as session:
+        queue_mail(session, to="a@example.org", subject="Your vote", text=text)
+        session.commit()
+    deliver_due(engine, smtp_settings)
+    (received,) = smtp_handler.received
+    plain, html = _parts(received.message)
+    assert plain.replace("\r\n", "\n").strip() == text
+    assert html.count("<p>") == 3 and 'lang="en-GB"' in html
+    link = "https://members.example.org/o/a/elections/1/vote"
+    assert f'<a href="{link}">{link}</a>.' in html, "the full stop is not part of the link"
+    assert "&lt;12345678&gt;" in html and "Zoë" in html

@@ -9,7 +9,7 @@ import pytest
 
 from governance.settings import Settings, SettingsError
 
-GOOD_KEY = "k" * 48
+GOOD_KEY = "pX7f0q-Vd2LrY9kTzW4mB1hN6sJcE8uAoQ3gKvRiHyM5tUbZlS"
 
 
 def read(tmp_path: Path, **env: str) -> Settings:
@@ -173,3 +173,22 @@ def test_booleans_accept_the_usual_spellings_of_true(tmp_path: Path, value: str)
 @pytest.mark.parametrize("value", ["0", "false", "No", "off"])
 def test_booleans_accept_the_usual_spellings_of_false(tmp_path: Path, value: str) -> None:
     assert read(tmp_path, GOVERNANCE_SMTP_STARTTLS=value).smtp_starttls is False
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "k" * 48,
+        "0123456789abcdef" * 3,
+        "my-governance-secret-key-for-production-use",
+        "correcthorsebatterystaplecorrecthorsebatterystaple",
+    ],
+)
+def test_production_refuses_a_long_but_guessable_key(tmp_path: Path, key: str) -> None:
+    with pytest.raises(SettingsError, match="GOVERNANCE_SECRET_KEY"):
+        production(tmp_path, GOVERNANCE_SECRET_KEY=key)
+
+
+def test_production_takes_generated_keys(tmp_path: Path) -> None:
+    for key in (GOOD_KEY, "3f9a1c07be4d2e86a5b0c9d71f3e4a2b6c8d0e1f2a3b4c5d6e7f80912a3b4c5d"):
+        assert production(tmp_path, GOVERNANCE_SECRET_KEY=key).secret_key == key

@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
+from governance.spreadsheet import BOM, defuse
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 CSV_TYPE = "text/csv; charset=utf-8"
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Value = str | int | bool | None | Sequence[Mapping[str, Any]]
 Row = Mapping[str, Value]
@@ -101,14 +102,13 @@ def cell(value: Value) -> str:
         return str(value)
     if not isinstance(value, str):
         value = "; ".join(", ".join(f"{k}: {v}" for k, v in item.items()) for item in value)
-    if value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return defuse(value)
 
 
 def csv_text(columns: Sequence[tuple[str, str]], rows: Sequence[Row]) -> str:
     """A CSV document: a header of the columns' keys, then one line per row."""
     buffer = io.StringIO()
+    buffer.write(BOM)  # so that Excel reads accented names as UTF-8
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([key for key, _label in columns])
     for row in rows:

@@ -4,7 +4,6 @@ extract. Every row comes from ``public.py``'s allow-lists; these handlers only f
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from governance import spreadsheet
 from governance.accountability import board_requests, health, health_data, public
 from governance.accountability.access import local_day
 from governance.accountability.feeds import (
@@ -30,6 +30,7 @@ from governance.accountability.web import page, page_get
 from governance.auth.guards import organisation_by_slug
 from governance.db import utcnow
 from governance.organisations.models import Organisation
+from governance.web.downloads import content_disposition
 
 FORMATS = ("json", "csv", "atom")
 CACHE = {"Cache-Control": "public, max-age=60"}
@@ -62,7 +63,7 @@ def transparency(db: Session, slug: str) -> Template:
 def _download(body: str | bytes, media_type: str, filename: str | None = None) -> Response[Any]:
     headers = dict(CACHE)
     if filename:
-        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        headers["Content-Disposition"] = content_disposition(filename)
     return Response(body, media_type=media_type, headers=headers)
 
 
@@ -147,7 +148,8 @@ def _year(organisation: Organisation, text: str) -> int:
 
 def report_csv(report: health.Report) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write(spreadsheet.BOM)
+    writer = spreadsheet.writer(buffer, lineterminator="\r\n")
     writer.writerow(["section", "subject", "measure", "value"])
     for row in report.rows:
         writer.writerow([row.section, row.subject, row.measure, row.value])

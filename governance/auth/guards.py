@@ -24,13 +24,24 @@ def organisation_by_slug(db: Session, slug: str) -> Organisation:
     return org
 
 
+def token_scope(user: User) -> tuple[int | None, frozenset[Role]] | None:
+    """The organisation and roles an API token narrows ``user`` to (None: not a token)."""
+    scope: tuple[int | None, frozenset[Role]] | None = getattr(user, "token_scope", None)
+    return scope
+
+
 def roles_in(db: Session, user: User, organisation_id: int) -> set[Role]:
+    """The roles ``user`` may use in the organisation: those held, narrowed by an API token."""
+    scope = token_scope(user)
+    if scope is not None and scope[0] != organisation_id:
+        return set()
     rows = db.exec(
         select(RoleAssignment.role).where(
             RoleAssignment.user_id == user.id, RoleAssignment.organisation_id == organisation_id
         )
     ).all()
-    return {Role(r) for r in rows}
+    held = {Role(r) for r in rows}
+    return held & scope[1] if scope is not None else held
 
 
 def require_staff(identity: Identity) -> User:
@@ -78,6 +89,9 @@ def organisations_for(db: Session, user: User) -> list[Organisation]:
     if user.is_platform_admin:
         return list(db.exec(select(Organisation).order_by(col(Organisation.name))).all())
     ids = select(RoleAssignment.organisation_id).where(RoleAssignment.user_id == user.id)
+    scope = token_scope(user)
+    if scope is not None:
+        ids = ids.where(RoleAssignment.organisation_id == scope[0])
     return list(
         db.exec(
             select(Organisation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from governance.auth import ratelimit, sessions
+from governance.auth import backoff, ratelimit, sessions
 from governance.scheduler import job
 from governance.settings import Settings
 
@@ -14,6 +14,7 @@ from governance.settings import Settings
 def ratelimit_cleanup(engine: Engine, settings: Settings) -> None:
     with Session(engine) as session:
         ratelimit.cleanup(session)
+        backoff.cleanup(session)
 
 
 @job("auth.expired_cleanup", seconds=3600)

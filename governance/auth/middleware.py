@@ -94,8 +94,18 @@ def load_identity(
             ):
                 user = db.get(User, token.user_id)
                 if user and user.is_active:
-                    identity.user = user
+                    from governance.auth.tokens import scoped_user
+
+                    identity.user = scoped_user(user, token)
                     identity.api_token = token
+                    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+                        db.execute(
+                            update(ApiToken)
+                            .where(col(ApiToken.id) == token.id)
+                            .values(last_used_at=now)
+                        )
+                        db.commit()
+                        token.last_used_at = now
             return identity
         assert session_token is not None
         row = db.exec(

@@ -112,10 +112,23 @@ class ApiToken(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     )
     name: str = Field(max_length=100)
+    # The one organisation the token acts in (None only for a platform-administration token)
+    # and the roles it may use there, space-separated ("admin" for platform administration).
+    organisation_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("organisation.id", ondelete="CASCADE"), index=True, nullable=True
+        ),
+    )
+    scopes: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
 
 
 class RateLimitHit(SQLModel, table=True):
@@ -130,8 +143,25 @@ class RateLimitHit(SQLModel, table=True):
     count: int = 0
 
 
+class FailureBackoff(SQLModel, table=True):
+    """Failed attempts with one credential from one place, and when the next is looked at.
+
+    Only failures are counted, so the right credentials never add to it; see
+    :mod:`governance.auth.backoff`.
+    """
+
+    __tablename__ = "failure_backoff"
+
+    key: str = Field(max_length=200, primary_key=True)
+    failures: int = 0
+    last_failure_at: datetime = Field(sa_type=UTCDateTime)
+    retry_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class StaffInvitation(SQLModel, table=True):
-    """A single-use link emailed to invited staff so they can set their first password."""
+    """A single-use link emailed to invited staff so they can set their first password, or,
+    with a ``role``, an offer of that role to an existing account, granted only when its owner
+    accepts it."""
 
     __tablename__ = "staff_invitation"
 
@@ -144,6 +174,7 @@ class StaffInvitation(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("organisation.id", ondelete="CASCADE"), index=True),
     )
+    role: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -257,6 +257,17 @@ def _account_page(
         totp_required=service.totp_required(db, user),
         recovery_left=totp.recovery_codes_left(db, user) if user.totp_enabled else 0,
         api_tokens=tokens.active_tokens(db, user),
+        token_organisations={o.id: o.name for o, _ in roles},
+        token_scopes=[
+            (
+                scope,
+                "Platform administrator"
+                if scope == tokens.ADMIN_SCOPE
+                else scope.replace("_", " ").capitalize(),
+            )
+            for scope in tokens.SCOPES
+            if scope != tokens.ADMIN_SCOPE or user.is_platform_admin
+        ],
         **extra,
     )
 
@@ -344,8 +355,19 @@ def create_token(db: Session, identity: Identity, state: State, data: FormData) 
     user = _account_user(identity)
     if isinstance(user, Response):
         return user
-    form, errors = parse_form(TokenForm, data)
-    if form is not None:
+    form, errors = parse_form(
+        TokenForm, {k: v for k, v in data.items() if k not in ("scopes", "organisation")}
+    )
+    raw_scopes: Any = data.get("scopes", [])
+    chosen = {str(v) for v in (raw_scopes if isinstance(raw_scopes, list) else [raw_scopes])}
+    chosen.discard("")
+    where = str(data.get("organisation", ""))
+    organisation = next((o for o in organisations_for(db, user) if o.slug == where), None)
+    if not chosen:
+        errors["scopes"] = "Choose at least one thing the token may do"
+    if organisation is None and (chosen - {tokens.ADMIN_SCOPE} or not user.is_platform_admin):
+        errors["organisation"] = "Choose the organisation the token acts in"
+    if form is not None and not errors:
         try:
             secret, token = tokens.create_token(
                 db,
@@ -353,12 +375,25 @@ def create_token(db: Session, identity: Identity, state: State, data: FormData) 
                 user=user,
                 name=form.token_name,
                 expires_in_days=form.expires_in_days,
+                organisation_id=organisation.id if organisation else None,
+                scopes=chosen,
             )
         except AccountError as error:
-            errors = {"token_name": error.message}
+            errors = {error.field if error.field in TOKEN_FIELDS else "token_name": error.message}
         else:
-            return page("token_created.html", "Your new API token", secret=secret, token=token)
-    return _account_page(db, identity, user, status=400, errors=errors)
+            return page(
+                "token_created.html",
+                "Your new API token",
+                secret=secret,
+                token=token,
+                organisation=organisation,
+            )
+    return _account_page(
+        db, identity, user, status=400, errors=errors, chosen_scopes=chosen, chosen_org=where
+    )
+
+
+TOKEN_FIELDS = ("token_name", "organisation", "scopes")
 
 
 @post("/account/tokens/{token_id:int}/revoke", include_in_schema=False, sync_to_thread=True)
@@ -467,10 +502,40 @@ def magic_submit(
 
 
 @get("/invitation/{token:str}", include_in_schema=False, sync_to_thread=True)
-def invitation_page(db: Session, state: State, token: str) -> Template:
-    if staff.find_invitation(db, state["keys"], token) is None:
+def invitation_page(db: Session, identity: Identity, state: State, token: str) -> Template:
+    invitation = staff.find_invitation(db, state["keys"], token)
+    if invitation is None:
         return _link_invalid(staff.LINK_INVALID)
+    if invitation.role is not None:
+        organisation = db.get(Organisation, invitation.organisation_id)
+        signed_in = identity.staff_signed_in and identity.api_token is None
+        return page(
+            "role_offer.html",
+            "Accept a role",
+            token=token,
+            organisation=organisation,
+            role=invitation.role.replace("_", " "),
+            signed_in_as_invitee=signed_in
+            and identity.user is not None
+            and identity.user.id == invitation.user_id,
+            signed_in=signed_in,
+            next=quote(f"/invitation/{token}"),
+        )
     return page("invitation.html", "Choose a password", token=token)
+
+
+@post("/invitation/{token:str}/accept", include_in_schema=False, sync_to_thread=True)
+def role_offer_accept(db: Session, identity: Identity, state: State, token: str) -> Response[Any]:
+    if not identity.staff_signed_in or identity.user is None or identity.api_token is not None:
+        return redirect(f"/sign-in?next={quote(f'/invitation/{token}')}")
+    try:
+        organisation, _ = staff.accept_offer(db, state["keys"], token=token, user=identity.user)
+    except AccountError as error:
+        if error.status == 410:
+            return _link_invalid(error.message)
+        raise error.problem() from None
+    assert organisation.id is not None
+    return redirect("/account?notice=role-accepted")
 
 
 @post("/invitation/{token:str}", include_in_schema=False, sync_to_thread=True)
@@ -515,5 +580,6 @@ def auth_pages() -> list[Any]:
         magic_page,
         magic_submit,
         invitation_page,
+        role_offer_accept,
         invitation_submit,
     ]

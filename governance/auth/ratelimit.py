@@ -32,8 +32,6 @@ class Limit:
     window: int
 
 
-SIGN_IN_PER_EMAIL = Limit("sign-in:email", 10, 15 * 60)
-SIGN_IN_PER_IP = Limit("sign-in:ip", 50, 15 * 60)
 CODE_PER_ACCOUNT = Limit("code:account", 5, 5 * 60)
 PASSWORD_CHANGE_PER_ACCOUNT = Limit("password-change:account", 10, 15 * 60)
 MAGIC_LINK_PER_EMAIL = Limit("magic-link:email", 5, 60 * 60)

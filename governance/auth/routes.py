@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Router, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from governance.auth import tokens
 from governance.auth.guards import organisations_for, require_staff, roles_in
@@ -25,11 +25,14 @@ from governance.organisations.models import Organisation
 from governance.web.forms import RowId
 
 
-def _token_out(token: ApiToken) -> TokenOut:
+def _token_out(db: Session, token: ApiToken) -> TokenOut:
     assert token.id is not None
+    organisation = db.get(Organisation, token.organisation_id) if token.organisation_id else None
     return TokenOut(
         id=token.id,
         name=token.name,
+        organisation=organisation.slug if organisation else None,
+        scopes=sorted(token.scope_set),
         created_at=token.created_at,
         expires_at=token.expires_at,
         last_used_at=token.last_used_at,
@@ -71,7 +74,7 @@ def me(db: Session, identity: Identity) -> Me:
 @get("/tokens", sync_to_thread=True, summary="The caller's active API tokens")
 def list_tokens(db: Session, identity: Identity) -> list[TokenOut]:
     user = require_staff(identity)
-    return [_token_out(token) for token in tokens.active_tokens(db, user)]
+    return [_token_out(db, token) for token in tokens.active_tokens(db, user)]
 
 
 @post("/tokens", sync_to_thread=True, summary="Make an API token (shown once)")
@@ -81,13 +84,25 @@ def create_token(db: Session, identity: Identity, state: State, data: TokenCreat
         raise Problem(
             403, "token-from-token", "API tokens can only be made from a signed-in browser."
         )
+    organisation_id = None
+    if data.organisation is not None:
+        found = db.exec(select(Organisation).where(Organisation.slug == data.organisation)).first()
+        if found is None or found not in organisations_for(db, user):
+            raise Problem(422, "invalid", "The token's organisation must be one you work for.")
+        organisation_id = found.id
     try:
         secret, token = tokens.create_token(
-            db, state["keys"], user=user, name=data.name, expires_in_days=data.expires_in_days
+            db,
+            state["keys"],
+            user=user,
+            name=data.name,
+            expires_in_days=data.expires_in_days,
+            organisation_id=organisation_id,
+            scopes=set(data.scopes) if data.scopes is not None else None,
         )
     except AccountError as error:
         raise error.problem() from None
-    return TokenCreated(**_token_out(token).model_dump(), token=secret)
+    return TokenCreated(**_token_out(db, token).model_dump(), token=secret)
 
 
 @delete("/tokens/{token_id:int}", sync_to_thread=True, summary="Revoke one of the caller's tokens")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from governance.auth.passwords import MAX_LENGTH as PASSWORD_MAX
 from governance.web.forms import Strict
+
+Scope = Literal["member", "governor", "director", "secretary", "returning_officer", "admin"]
 
 
 class SignInForm(Strict):
@@ -53,11 +56,24 @@ class MemberSignInForm(Strict):
 class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
     expires_in_days: int | None = Field(default=None, ge=1, le=366)
+    organisation: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The slug of the one organisation the token acts in; with neither this "
+        "nor scopes, a person with one organisation gets it with every role held there.",
+    )
+    scopes: list[Scope] | None = Field(
+        default=None,
+        max_length=10,
+        description='The roles the token may use there; "admin" for platform administration.',
+    )
 
 
 class TokenOut(BaseModel):
     id: int
     name: str
+    organisation: str | None = Field(description="The organisation the token acts in")
+    scopes: list[str]
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None

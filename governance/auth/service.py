@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from governance import audit
-from governance.auth import passwords, ratelimit, sessions, totp
+from governance.auth import backoff, passwords, ratelimit, sessions, totp
 from governance.auth.models import AuthSession, RecoveryCode, RoleAssignment, User
 from governance.db import utcnow
 from governance.errors import Problem
@@ -178,6 +178,50 @@ def _record_sign_in(session: Session, user: User, factor: str, ip: str, now: dat
     )
 
 
+# Only failed passwords count, so the right password from the person's own address always works;
+# see governance.auth.backoff. A password is chosen by a person, so its waits start sooner than
+# a voter code's.
+SIGN_IN_PER_EMAIL_AND_ADDRESS = backoff.Backoff("sign-in:email+ip", 5, 30, 3600)
+SIGN_IN_PER_EMAIL = backoff.Backoff("sign-in:email", 10, 30, 3600)
+SIGN_IN_PER_ADDRESS = backoff.Pacing("sign-in:ip", 50, 1.0, 100, 10.0, 20.0)
+
+
+def _sign_in_records(keys: Keys, address: str, ip: str) -> tuple[str, str, str]:
+    where = backoff.place(ip)
+    return (
+        backoff.key(keys, SIGN_IN_PER_EMAIL_AND_ADDRESS.name, address, where),
+        backoff.key(keys, SIGN_IN_PER_EMAIL.name, address),
+        backoff.key(keys, SIGN_IN_PER_ADDRESS.name, where),
+    )
+
+
+def _check_sign_in_backoff(session: Session, records: tuple[str, str, str], now: datetime) -> None:
+    pair, email_record, address_record = records
+    waiting = [pair]
+    if backoff.failures(session, pair, now):
+        waiting.append(email_record)
+    backoff.check(session, waiting, now)
+    backoff.wait_for_turn(backoff.take_turn(session, address_record, SIGN_IN_PER_ADDRESS, now))
+
+
+def _note_sign_in_failure(
+    session: Session, records: tuple[str, str, str], ip: str, now: datetime
+) -> None:
+    pair, email_record, address_record = records
+    counted = backoff.note_failure(session, pair, SIGN_IN_PER_EMAIL_AND_ADDRESS, now)
+    across = backoff.note_failure(session, email_record, SIGN_IN_PER_EMAIL, now)
+    backoff.note_failure(session, address_record, None, now)
+    if counted == SIGN_IN_PER_EMAIL_AND_ADDRESS.free + 1 or across == SIGN_IN_PER_EMAIL.free + 1:
+        audit.record(
+            session,
+            actor="anonymous",
+            action="auth.rate_limited",
+            object_type="rate_limit",
+            object_id="sign-in",
+            detail={"ip": ip},
+        )
+
+
 def _refuse_sign_in(session: Session, user: User | None, reason: str, ip: str) -> AccountError:
     audit.record(
         session,
@@ -207,17 +251,18 @@ def sign_in_with_password(
     exists; a successful step discards the browser's previous session and issues a new one."""
     now = now or utcnow()
     address = normalise_email(email)[:254]
-    ratelimit.enforce(session, keys, ratelimit.SIGN_IN_PER_IP, ip, detail={"ip": ip}, now=now)
-    ratelimit.enforce(
-        session, keys, ratelimit.SIGN_IN_PER_EMAIL, address, detail={"ip": ip}, now=now
-    )
+    records = _sign_in_records(keys, address, ip)
+    _check_sign_in_backoff(session, records, now)
     user = session.exec(select(User).where(User.email == address)).first() if address else None
     if user is None:
         passwords.dummy_verify(password)
+        _note_sign_in_failure(session, records, ip, now)
         raise _refuse_sign_in(session, None, "unknown account", ip)
     matches, new_hash = passwords.verify_password(user.password_hash, password)
     if not matches:
+        _note_sign_in_failure(session, records, ip, now)
         raise _refuse_sign_in(session, user, "wrong password", ip)
+    backoff.clear(session, records[0])
     if not user.is_active:
         raise _refuse_sign_in(session, user, "account disabled", ip)
     if new_hash:
@@ -459,13 +504,14 @@ def change_password(
     session.add(user)
     assert user.id is not None
     ended = sessions.end_all_for_user(session, user.id, keep_id=keep_session_id)
+    revoked = revoke_all_tokens(session, user.id, now=now)
     audit.record(
         session,
         actor=actor_of(user),
         action="auth.password_changed",
         object_type="user",
         object_id=user.id,
-        detail={"sessions_ended": ended},
+        detail={"sessions_ended": ended, "tokens_revoked": revoked},
     )
     session.commit()
     return ended
@@ -484,17 +530,25 @@ def sign_out(session: Session, keys: Keys, *, token: str | None, user: User | No
     session.commit()
 
 
+def revoke_all_tokens(session: Session, user_id: int, *, now: datetime | None = None) -> int:
+    from governance.auth.tokens import revoke_all
+
+    return revoke_all(session, user_id, now=now)
+
+
 def sign_out_everywhere(session: Session, *, user: User) -> int:
-    """End every session of the user, this one included; how many ended."""
+    """End every session of the user, this one included, and revoke every API token (a
+    stolen token must not outlive the remedy); how many sessions ended."""
     assert user.id is not None
     ended = sessions.end_all_for_user(session, user.id)
+    revoked = revoke_all_tokens(session, user.id)
     audit.record(
         session,
         actor=actor_of(user),
         action="auth.signed_out_everywhere",
         object_type="user",
         object_id=user.id,
-        detail={"sessions_ended": ended},
+        detail={"sessions_ended": ended, "tokens_revoked": revoked},
     )
     session.commit()
     return ended

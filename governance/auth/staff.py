@@ -146,6 +146,16 @@ def _grant(
     return assignment
 
 
+def _check_grantable(session: Session, organisation: Organisation, user: User, role: Role) -> None:
+    """Refuse now what granting would refuse later (a role held, the officer's independence)."""
+    held = _roles_held(session, organisation, user)
+    if role in held:
+        raise AccountError(
+            "This person already holds that role", field="role", slug="role-held", status=409
+        )
+    _check_independence(session, organisation, user, role, held)
+
+
 def grant_role(
     session: Session, *, organisation: Organisation, user: User, role: Role, actor: User
 ) -> RoleAssignment:
@@ -162,6 +172,22 @@ def revoke_role(
     session: Session, *, organisation: Organisation, assignment_id: int, actor: User
 ) -> RoleAssignment:
     assignment = assignment_in(session, organisation, assignment_id)
+    if assignment.role == Role.SECRETARY:
+        secretaries = session.exec(
+            select(func.count())
+            .select_from(RoleAssignment)
+            .where(
+                RoleAssignment.organisation_id == organisation.id,
+                RoleAssignment.role == Role.SECRETARY.value,
+            )
+        ).one()
+        if secretaries <= 1:
+            raise AccountError(
+                "This is the organisation's only secretary. Give someone else the secretary "
+                "role first",
+                slug="last-secretary",
+                status=409,
+            )
     if (
         assignment.user_id == actor.id
         and assignment.role == Role.SECRETARY
@@ -198,10 +224,11 @@ def invite(
     role: Role,
     now: datetime | None = None,
 ) -> User:
-    """Give ``role`` to the person with ``email``, creating their account if there is none.
+    """Invite the person with ``email`` to ``role``, creating their account if there is none.
 
-    A new account (or one whose invitation was never taken up) gets a single-use link to set a
-    password; an existing account gets a note of the new role.
+    A new account (or one whose invitation was never taken up) gets the role and a single-use
+    link to set a password; an existing account is only offered the role, by a link its owner
+    must open signed in and accept, so no organisation can put roles on another's staff.
     """
     try:
         user = _invite(
@@ -239,8 +266,10 @@ def _invite(
     if user is None:
         user = add_user(session, email=address, name=name, password=None, actor=actor_of(inviter))
     needs_password = user.password_hash == passwords.UNUSABLE
-    if role.value not in _roles_held(session, organisation, user) or not needs_password:
+    if needs_password and role.value not in _roles_held(session, organisation, user):
         _grant(session, organisation, user, role, inviter)
+    elif not needs_password:
+        _check_grantable(session, organisation, user, role)
     audit.record(
         session,
         actor=actor_of(inviter),
@@ -248,7 +277,11 @@ def _invite(
         organisation_id=organisation.id,
         object_type="user",
         object_id=user.id,
-        detail={"role": role.value, "new_account": needs_password},
+        detail={
+            "role": role.value,
+            "new_account": needs_password,
+            "awaiting_acceptance": not needs_password,
+        },
     )
     if needs_password:
         _send_invitation(
@@ -261,19 +294,114 @@ def _invite(
             now=now,
         )
     else:
+        # An existing account belongs to someone who may work for other organisations: the
+        # role is only offered, and granted when they accept it signed in as themselves.
+        token = _new_invitation(session, keys, organisation, user, now, role=role)
         queue_mail(
             session,
             to=user.email,
-            subject=f"You are now {role.label.lower()} for {organisation.name}",
+            subject=f"You are invited to be {role.label.lower()} for {organisation.name}",
             text=(
-                f"Hello {user.name},\n\n{inviter.name} has made you {role.label.lower()} for "
-                f"{organisation.name}.\nSign in with your existing account: "
-                f"{settings.base_url}/sign-in\n"
+                f"Hello,\n\n{inviter.name} has invited you to be {role.label.lower()} for "
+                f"{organisation.name}.\nTo accept, open this link and sign in with your "
+                f"existing account (it works once, for 7 days):\n\n"
+                f"{settings.base_url}/invitation/{token}\n\n"
+                "If you do not want the role, ignore this email: nothing changes until you "
+                "accept.\n"
             ),
             organisation_id=organisation.id,
-            purpose="staff-role",
+            purpose="staff-role-offer",
         )
     return user
+
+
+def _new_invitation(
+    session: Session,
+    keys: Keys,
+    organisation: Organisation,
+    user: User,
+    now: datetime,
+    *,
+    role: Role | None = None,
+) -> str:
+    """A fresh single-use link for ``user`` in this organisation (replacing an unused one)."""
+    assert user.id is not None
+    session.execute(
+        delete(StaffInvitation).where(
+            col(StaffInvitation.user_id) == user.id,
+            col(StaffInvitation.organisation_id) == organisation.id,
+            col(StaffInvitation.used_at).is_(None),
+            col(StaffInvitation.role).is_(None)
+            if role is None
+            else col(StaffInvitation.role) == role.value,
+        )
+    )
+    token = new_token()
+    session.add(
+        StaffInvitation(
+            token_hmac=keys.token_hmac(token, "invitation"),
+            user_id=user.id,
+            organisation_id=organisation.id,
+            role=role.value if role else None,
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
+        )
+    )
+    return token
+
+
+def pending_offers(session: Session, organisation: Organisation) -> list[tuple[str, str]]:
+    """(email, role) of each role offered to an existing account and not yet accepted."""
+    now = utcnow()
+    rows = session.exec(
+        select(User.email, StaffInvitation.role)
+        .join(User, col(User.id) == col(StaffInvitation.user_id))
+        .where(
+            StaffInvitation.organisation_id == organisation.id,
+            col(StaffInvitation.role).is_not(None),
+            col(StaffInvitation.used_at).is_(None),
+            col(StaffInvitation.expires_at) > now,
+        )
+        .order_by(col(User.email))
+    ).all()
+    return [(email, str(role)) for email, role in rows]
+
+
+def accept_offer(
+    session: Session, keys: Keys, *, token: str, user: User, now: datetime | None = None
+) -> tuple[Organisation, RoleAssignment]:
+    """The signed-in ``user`` accepts the role offered to them by ``token``."""
+    now = now or utcnow()
+    invitation = find_invitation(session, keys, token, now=now)
+    if invitation is None or invitation.role is None or invitation.user_id != user.id:
+        raise AccountError(LINK_INVALID, slug="link-invalid", status=410)
+    organisation = session.get(Organisation, invitation.organisation_id)
+    account = session.get(User, user.id)
+    if organisation is None or account is None:
+        raise AccountError(LINK_INVALID, slug="link-invalid", status=410)
+    claimed = session.execute(
+        update(StaffInvitation)
+        .where(col(StaffInvitation.id) == invitation.id, col(StaffInvitation.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if cast(CursorResult[Any], claimed).rowcount != 1:
+        raise AccountError(LINK_INVALID, slug="link-invalid", status=410)
+    try:
+        assignment = _grant(session, organisation, account, Role(invitation.role), account)
+    except AccountError:
+        session.rollback()
+        raise
+    audit.record(
+        session,
+        actor=actor_of(account),
+        action="auth.role_offer_accepted",
+        organisation_id=organisation.id,
+        object_type="user",
+        object_id=account.id,
+        detail={"role": invitation.role},
+    )
+    session.commit()
+    return organisation, assignment
 
 
 def _send_invitation(
@@ -286,22 +414,7 @@ def _send_invitation(
     role: Role,
     now: datetime,
 ) -> None:
-    assert user.id is not None
-    session.execute(
-        delete(StaffInvitation).where(
-            col(StaffInvitation.user_id) == user.id, col(StaffInvitation.used_at).is_(None)
-        )
-    )
-    token = new_token()
-    session.add(
-        StaffInvitation(
-            token_hmac=keys.token_hmac(token, "invitation"),
-            user_id=user.id,
-            organisation_id=organisation.id,
-            created_at=now,
-            expires_at=now + INVITATION_LIFETIME,
-        )
-    )
+    token = _new_invitation(session, keys, organisation, user, now)
     queue_mail(
         session,
         to=user.email,
@@ -349,7 +462,7 @@ def accept_invitation(
     now = now or utcnow()
     invitation = find_invitation(session, keys, token, now=now)
     user = session.get(User, invitation.user_id) if invitation else None
-    if invitation is None or user is None:
+    if invitation is None or user is None or invitation.role is not None:
         raise AccountError(LINK_INVALID, slug="link-invalid", status=410)
     if problem := passwords.password_problem(password, user.email):
         raise AccountError(problem, field="password")

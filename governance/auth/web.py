@@ -19,6 +19,7 @@ NOTICES = {
     "password-changed": "Your password has changed. You have been signed out everywhere else.",
     "totp-disabled": "Two-factor sign-in is now off.",
     "token-revoked": "The API token has been revoked.",
+    "role-accepted": "You have accepted the role. It is listed under your roles below.",
 }
 
 

@@ -2,26 +2,33 @@
 :mod:`governance.elections.ballot_box`, which alone decides and records votes.
 
 Every refusal is counted by reason (``election_refusal``), in its own transaction after the
-vote's transaction has been rolled back. Wrong credentials also count against two fixed-window
-limits, per voter ID and per client address; once either is reached, further attempts are
-refused as ``rate-limited`` (429 with Retry-After) before the credentials are even looked at,
-so guessing stops there whether or not the next guess would have been right. Correct votes do
-not count against the limits, so many voters behind one address are not held up.
+vote's transaction has been rolled back. Only wrong credentials are counted against the limits
+(:mod:`governance.auth.backoff`), so nobody can lock a voter out:
+
+- per voter ID *from one address*: three free failures, then a wait that doubles from 30
+  seconds to an hour before that address's next attempt with that voter ID is looked at;
+- per voter ID from all addresses: twenty free failures, then a wait doubling from 30 seconds
+  to 15 minutes, applied only to addresses that have themselves failed with that voter ID, so
+  the voter at a clean address always gets straight in;
+- per address: past thirty failures (any voter IDs) its attempts are looked at one at a time,
+  two seconds apart and more as failures grow, each waiting up to twenty seconds for its turn,
+  so the right credentials from a shared network still work.
+
+An attempt that comes before its wait is over is refused as ``rate-limited`` (429 with
+Retry-After) without the credentials being looked at. See docs/security.md for the figures.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from governance import audit
-from governance.auth.models import RateLimitHit
-from governance.auth.ratelimit import Limit, count_hit, subject_key, window_start
+from governance.auth import backoff
 from governance.db import utcnow
 from governance.elections.ballot_box import (
     CastReceipt,
@@ -37,9 +44,9 @@ from governance.elections.ballot_box import (
 from governance.elections.models import Channel, Election, Voter, VoterStatus
 from governance.security import Keys
 
-WINDOW = 15 * 60
-PER_VOTER_ID = Limit("vote-code:voter-id", 5, WINDOW)
-PER_ADDRESS = Limit("vote-code:ip", 30, WINDOW)
+PER_VOTER_ID_AND_ADDRESS = backoff.Backoff("vote-code:voter-id+ip", 3, 30, 3600)
+PER_VOTER_ID = backoff.Backoff("vote-code:voter-id", 20, 30, 900)
+PER_ADDRESS = backoff.Pacing("vote-code:ip", 30, 2.0, 100, 15.0, 20.0)
 MAX_CHOICES = 200
 
 
@@ -53,38 +60,44 @@ class TooManyAttempts(VoteRefused):
         self.retry_after = retry_after
 
 
-def _limit_keys(keys: Keys, election_id: int, voter_id: str, ip: str) -> dict[str, Limit]:
-    voter = f"{election_id}:{normalise_voter_id(voter_id)}"
-    return {
-        subject_key(keys, PER_VOTER_ID, voter): PER_VOTER_ID,
-        subject_key(keys, PER_ADDRESS, ip): PER_ADDRESS,
-    }
+def _records(keys: Keys, election_id: int, voter_id: str, ip: str) -> tuple[str, str, str]:
+    """The backoff records for (voter ID, address), the voter ID, and the address."""
+    voter = normalise_voter_id(voter_id)
+    where = backoff.place(ip)
+    return (
+        backoff.key(keys, PER_VOTER_ID_AND_ADDRESS.name, election_id, voter, where),
+        backoff.key(keys, PER_VOTER_ID.name, election_id, voter),
+        backoff.key(keys, PER_ADDRESS.name, where),
+    )
 
 
 def check_limits(
     session: Session, keys: Keys, election: Election, *, voter_id: str, ip: str, now: datetime
 ) -> None:
-    """Refuse before looking at the credentials if either limit has been reached."""
+    """Before the credentials are looked at: refuse an attempt still inside its wait, and hold
+    one from a paced address until its turn. Commits the (read-only) transaction."""
     assert election.id is not None
-    start = window_start(now, WINDOW)
-    wanted = _limit_keys(keys, election.id, voter_id, ip)
-    rows = session.exec(
-        select(RateLimitHit.key, RateLimitHit.count).where(
-            col(RateLimitHit.key).in_(list(wanted)), RateLimitHit.window_start == start
-        )
-    ).all()
-    if any(count >= wanted[key].limit for key, count in rows):
-        ends = start + timedelta(seconds=WINDOW)
-        raise TooManyAttempts(max(1, math.ceil((ends - now).total_seconds())))
+    pair, voter, address = _records(keys, election.id, voter_id, ip)
+    waiting = [pair]
+    if backoff.failures(session, pair, now):
+        waiting.append(voter)
+    try:
+        backoff.check(session, waiting, now)
+        turn = backoff.take_turn(session, address, PER_ADDRESS, now)
+    except backoff.TryLater as later:
+        raise TooManyAttempts(later.retry_after) from None
+    backoff.wait_for_turn(turn)
 
 
 def _note_wrong_credentials(
     engine: Engine, keys: Keys, election_id: int, voter_id: str, ip: str
 ) -> None:
     now = utcnow()
+    pair, voter, address = _records(keys, election_id, voter_id, ip)
     with Session(engine) as session:
-        for key in _limit_keys(keys, election_id, voter_id, ip):
-            count_hit(session, key, WINDOW, now=now)
+        backoff.note_failure(session, pair, PER_VOTER_ID_AND_ADDRESS, now)
+        backoff.note_failure(session, voter, PER_VOTER_ID, now)
+        backoff.note_failure(session, address, None, now)
         session.commit()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from governance.meetings.motion_models import Choice
 from governance.meetings.thresholds import Body as VotingBody
 from governance.meetings.thresholds import MotionKind
-from governance.web.forms import MAX_ID, Strict
+from governance.web.forms import MAX_ID, Strict, not_null
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -38,6 +38,8 @@ class MotionUpdate(Strict):
     advance_closes_at: AwareDatetime | None = Field(
         default=None, title="when voting in advance closes"
     )
+
+    _stored_not_null = field_validator("title", "text", "secret")(not_null)
 
 
 class VoteIn(Strict):

@@ -45,6 +45,7 @@ from governance.meetings.staff_web import page
 from governance.meetings.views import STAFF_ROLES, asker_name, signed_in_member
 from governance.members.models import Member
 from governance.organisations.models import Organisation
+from governance.web.downloads import content_disposition
 from governance.web.forms import parse_form
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -152,12 +153,11 @@ def paper_download(
     paper = agenda.paper_of(db, meeting, paper_id)
     if paper is None or paper.content is None:
         raise NotFoundException()
-    name = "".join(c if c.isalnum() or c in "._- " else "_" for c in paper.filename or "paper")
     return Response(
         paper.content,
         media_type=paper.content_type or "application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": content_disposition(paper.filename or "paper", default="paper"),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-cache",
         },

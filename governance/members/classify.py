@@ -28,6 +28,7 @@ from governance.members.models import Member, MembershipPeriod, MemberStatus, St
 from governance.members.normalise import postcode_key, search_key
 from governance.members.seen_keys import SeenKeys
 from governance.organisations.constitution import Constitution
+from governance.spreadsheet import restore
 
 BATCH = 2000
 
@@ -148,7 +149,7 @@ class Classifier:
                 if not any(cell.strip() for cell in values):
                     continue
                 try:
-                    parsed.append((number, reader.read(values)))
+                    parsed.append((number, reader.read([restore(v) for v in values])))
                 except RowError as error:
                     parsed.append((number, error))
             yield self._classify(parsed)

@@ -13,7 +13,6 @@ Module-level imports stay light: ``governance --help`` imports this module.
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from pathlib import Path
@@ -140,13 +139,14 @@ def _summary(found: RegisterImport, *, applied: bool) -> None:
 
 def _lines(db: Session, import_id: int, report: Path | None, words: dict[str, str]) -> None:
     """List the first rows of each kind, and write the whole report if asked to."""
+    from governance import spreadsheet
     from governance.members import import_store
 
     shown = dict.fromkeys(words, 0)
     more = dict.fromkeys(words, 0)
     handle = report.open("w", encoding="utf-8", newline="") if report else None
     try:
-        writer = csv.writer(handle) if handle is not None else None
+        writer = spreadsheet.writer(handle) if handle is not None else None
         if writer is not None:
             writer.writerow(import_store.REPORT_COLUMNS)
         for line in import_store.report_lines(db, import_id):

@@ -7,7 +7,6 @@ ignores those two columns).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from datetime import date
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from governance import spreadsheet
 from governance.members.models import (
     Constituency,
     ElectoralArea,
@@ -69,7 +69,7 @@ def export_csv(
             areas[aid or 0] = code
     header = list(EXPORTED) + (list(FORMER) if include_former else [])
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet.writer(buffer)
     writer.writerow(header)
     yield BOM + buffer.getvalue().encode()
     last = 0

@@ -17,6 +17,7 @@ from governance.members.access import UPLOAD_LIMIT, secretary, secretary_only, t
 from governance.members.representativeness import chart_bars, decimal_text, shown
 from governance.members.web import Upload, back_to, page, register_path
 from governance.organisations.models import Organisation
+from governance.web.downloads import content_disposition
 from governance.web.forms import FormData, field_errors
 
 REPORT_LINES = 200
@@ -27,7 +28,7 @@ def csv_download(body: Any, filename: str) -> Stream:
     return Stream(
         body,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": content_disposition(filename)},
     )
 
 

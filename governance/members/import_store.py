@@ -18,6 +18,7 @@ from typing import IO, Any
 from sqlalchemy import Table, delete, insert, select
 from sqlmodel import Session
 
+from governance import spreadsheet
 from governance.members.models import ImportChunk
 
 CHUNK_SIZE = 1 << 20
@@ -132,7 +133,7 @@ class ReportWriter:
         self._file = tempfile.SpooledTemporaryFile(max_size=CHUNK_SIZE)  # noqa: SIM115
         self._gzip = gzip.GzipFile(fileobj=self._file, mode="wb", compresslevel=1)
         self._text = io.TextIOWrapper(self._gzip, encoding="utf-8", newline="")
-        self._csv = csv.writer(self._text)
+        self._csv = spreadsheet.writer(self._text)
         self._csv.writerow(REPORT_COLUMNS)
 
     def write(self, row: int, action: str, reference: str, reason: str, message: str) -> None:
@@ -158,7 +159,8 @@ def report_lines(session: Session, import_id: int) -> Iterator[dict[str, str]]:
     raw = StoredReader(session, import_id, REPORT)
     with gzip.GzipFile(fileobj=io.BufferedReader(raw), mode="rb") as unzipped:
         text = io.TextIOWrapper(unzipped, encoding="utf-8", newline="")
-        yield from csv.DictReader(text)
+        for line in csv.DictReader(text):
+            yield {name: spreadsheet.restore(value) for name, value in line.items()}
 
 
 def report_csv(session: Session, import_id: int) -> Iterator[bytes]:

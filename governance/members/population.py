@@ -14,7 +14,7 @@ from typing import IO, Any
 from sqlalchemy import ColumnElement, case, delete, func
 from sqlmodel import Session, col, select
 
-from governance import audit
+from governance import audit, spreadsheet
 from governance.db import dialect_name
 from governance.errors import Invalid
 from governance.members import configuration, history
@@ -260,7 +260,8 @@ def churn(
 
 def comparison_csv(sections: list[Section]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    buffer.write(spreadsheet.BOM)
+    writer = spreadsheet.writer(buffer)
     writer.writerow(
         [
             "constituency", "dimension", "category", "population", "population_share",

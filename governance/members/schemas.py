@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from governance.members.eligibility import Category, Kind
-from governance.web.forms import Body
+from governance.web.forms import Body, not_null
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 Percent = Decimal
@@ -42,6 +42,8 @@ class ConstituencyUpdate(Body):
     minimum_members: int | None = Field(default=None, ge=0)
     joinable: bool | None = None
     position: int | None = Field(default=None, ge=0, le=10_000)
+
+    _stored_not_null = field_validator("name", "description", "joinable", "position")(not_null)
 
 
 class ConstituencyOut(BaseModel):

@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from governance import audit
+from governance.auth.models import AuthSession
 from governance.db import utcnow
 from governance.errors import Conflict, Invalid
 from governance.mail import queue_mail
@@ -498,6 +500,11 @@ def leave(
     audit_change(
         session, organisation, member, actor, "member.left", reason=reason.value, on=on.isoformat()
     )
+    if actor != f"member:{member.id}":
+        # Recorded by staff: the person's sessions end with the membership. A member who
+        # resigns on their own page stays signed in to see the result and, if they wish, to
+        # download or erase what is held about them.
+        session.execute(delete(AuthSession).where(col(AuthSession.member_id) == member.id))
     session.commit()
 
 

@@ -38,7 +38,8 @@ NOTICES = {
     "created": "The organisation has been created. Invite its secretary below.",
     "settings-saved": "The settings have been saved.",
     "constitution-saved": "The constitution settings have been saved.",
-    "invited": "The invitation has been sent.",
+    "invited": "The invitation has been sent. Someone who already has an account gets the role "
+    "when they accept it.",
     "role-given": "The role has been given.",
     "role-removed": "The role has been removed.",
 }
@@ -235,6 +236,7 @@ def _people_page(
         status=status,
         organisation=organisation,
         people=staff.people(db, organisation),
+        offers=staff.pending_offers(db, organisation),
         roles=[role for role in Role if role is not Role.MEMBER],
         me=user,
         **context,
@@ -309,9 +311,25 @@ def people_grant(db: Session, identity: Identity, slug: str, data: FormData) -> 
     guards=[secretary_only],
 )
 def people_revoke(
-    db: Session, identity: Identity, slug: str, assignment_id: RowId
+    db: Session, identity: Identity, slug: str, assignment_id: RowId, data: FormData
 ) -> Response[Any]:
+    """Removing a role asks first: the button leads to a page that says what will happen."""
     organisation, actor = require_role(db, identity, slug, SECRETARY)
+    if data.get("confirm") != "yes":
+        try:
+            assignment = staff.assignment_in(db, organisation, assignment_id)
+        except AccountError:
+            raise NotFoundException() from None
+        person = db.get(User, assignment.user_id)
+        return page(
+            "revoke_confirm.html",
+            "Remove a role",
+            organisation=organisation,
+            assignment=assignment,
+            person=person,
+            role=assignment.role.replace("_", " "),
+            yourself=assignment.user_id == actor.id,
+        )
     try:
         staff.revoke_role(db, organisation=organisation, assignment_id=assignment_id, actor=actor)
     except AccountError as error:

@@ -109,11 +109,13 @@ def test_csv_defuses_formulas_and_flattens_lists() -> None:
             {"title": "Plain, with comma", "votes": [], "count": None, "flag": False},
         ],
     )
-    rows = list(csv.reader(io.StringIO(text)))
+    assert text.startswith("\ufeff"), "a byte-order mark, for Excel"
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0] == ["title", "votes", "count", "flag"]
     assert rows[1] == ['\'=HYPERLINK("http://evil")', "name: Ann, vote: for", "3", "yes"]
     assert rows[2] == ["Plain, with comma", "", "", "no"]
-    assert cell("-1") == "'-1" and cell("@x") == "'@x" and cell("fine") == "fine"
+    assert cell("-1+A1") == "'-1+A1" and cell("@x") == "'@x" and cell("fine") == "fine"
+    assert cell("-1") == "-1", "a plain number is not a formula"
 
 
 def test_json_document() -> None:

@@ -108,7 +108,7 @@ def test_the_public_page_csv_and_extract(db: Session, make_client: Any) -> None:
     assert "fewer than 10" in page.text
     download = client.get(f"/o/{org.slug}/transparency/health/2025.csv")
     assert download.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(download.text)))
+    rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert {"section", "subject", "measure", "value"} == set(rows[0])
     turnout = [r for r in rows if r["measure"] == "Turnout"]
     assert turnout[0]["value"] == "20.0%"

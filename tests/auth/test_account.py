@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from governance.auth.models import ApiToken, RecoveryCode, User
 from governance.organisations.constitution import Role
 from tests.conftest import Client
 from tests.factories import (
+    DEFAULT_PASSWORD,
     KEYS,
     audit_actions,
     make_org,
@@ -66,6 +68,7 @@ def test_tokens_are_shown_once_listed_without_secret_and_revocable(
     db.commit()
     assert stored.token_hmac == KEYS.token_hmac(secret, "api")
     listed = browser.get("/api/auth/tokens").json()
+    print(listed)
     assert [t["name"] for t in listed] == ["import"] and "token" not in listed[0]
 
     script = make_client()
@@ -127,7 +130,15 @@ def test_the_account_page_shows_roles_two_factor_and_tokens(db: Session, make_cl
     assert page.status_code == 200
     assert "Org A" in page.text and "Secretary" in page.text
     assert "cannot be turned off" in page.text
-    made = client.form("/account/tokens", {"token_name": "nightly", "expires_in_days": "never"})
+    made = client.form(
+        "/account/tokens",
+        {
+            "token_name": "nightly",
+            "expires_in_days": "never",
+            "organisation": org.slug,
+            "scopes": "secretary",
+        },
+    )
     assert made.status_code == 200 and "will not be shown again" in made.text
     secret = re.search(r'<code class="secret">(gov_[^<]+)</code>', made.text)
     assert secret and "<td>nightly</td>" in client.get("/account").text
@@ -180,3 +191,51 @@ def test_new_recovery_codes_need_a_current_code(db: Session, make_client: Any) -
     new = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", response.text)
     assert len(new) == 10 and not set(new) & set(old)
     assert "auth.recovery_codes_replaced" in audit_actions(db)
+
+
+def test_sign_out_everywhere_revokes_every_token(db: Session, make_client: Any) -> None:
+    user = make_user(db, "gov@example.org")
+    secret, _ = tokens.create_token(db, KEYS, user=user, name="script", expires_in_days=None)
+    api = make_client()
+    assert api.get("/api/auth/me", headers=_bearer(secret)).status_code == 200
+    browser = signed_in_client(make_client, user)
+    page = browser.get("/account").text
+    assert "revokes all" in page and "API tokens (1)" in page
+    assert browser.form("/account/sign-out-everywhere", {}).status_code == 200
+    assert api.get("/api/auth/me", headers=_bearer(secret)).status_code == 401
+    entry = db.exec(
+        select(AuditEntry).where(AuditEntry.action == "auth.signed_out_everywhere")
+    ).one()
+    assert json.loads(entry.detail)["tokens_revoked"] == 1
+
+
+def test_changing_the_password_revokes_every_token(db: Session, make_client: Any) -> None:
+    user = make_user(db, "gov@example.org")
+    secret, _ = tokens.create_token(db, KEYS, user=user, name="script", expires_in_days=None)
+    browser = signed_in_client(make_client, user)
+    new = "a completely new passphrase"
+    changed = browser.form(
+        "/account/password",
+        {"current_password": DEFAULT_PASSWORD, "new_password": new, "confirm_password": new},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert make_client().get("/api/auth/me", headers=_bearer(secret)).status_code == 401
+    assert tokens.active_tokens(db, user) == []
+
+
+def test_the_account_page_shows_when_each_token_was_last_used(
+    db: Session, make_client: Any
+) -> None:
+    user = make_user(db, "gov@example.org")
+    secret, token = tokens.create_token(db, KEYS, user=user, name="nightly", expires_in_days=None)
+    browser = signed_in_client(make_client, user)
+    assert "Not yet" in browser.get("/account").text
+    assert make_client().get("/api/auth/me", headers=_bearer(secret)).status_code == 200
+    db.expire_all()
+    used = db.get(ApiToken, token.id)
+    assert used is not None and used.last_used_at is not None
+    db.commit()
+    listed = browser.get("/api/auth/tokens").json()
+    assert listed[0]["last_used_at"] is not None
+    assert "Not yet" not in browser.get("/account").text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from argon2 import PasswordHasher
 from litestar import Litestar
 from sqlmodel import Session, select
 
-from governance.auth import passwords, ratelimit, totp
+from governance.auth import passwords, ratelimit, service, totp
 from governance.auth.models import AuthSession
 from governance.organisations.constitution import Role
 from tests.conftest import Client
@@ -18,11 +19,14 @@ from tests.factories import (
     KEYS,
     audit_actions,
     complete_enrolment,
+    from_address,
     make_org,
     make_user,
+    now_utc,
     signed_in_api,
     signed_in_client,
     totp_code,
+    travel_to,
 )
 from tests.public_routes import is_public
 
@@ -180,28 +184,50 @@ def test_a_recovery_code_signs_in_once(db: Session, make_client: Any) -> None:
     assert totp.recovery_codes_left(db, user) == 9
 
 
-def test_sign_in_is_rate_limited_per_email(
-    db: Session, client: Client, monkeypatch: pytest.MonkeyPatch
+def test_wrong_passwords_slow_the_guesser_but_never_lock_the_person_out(
+    db: Session, make_client: Any
 ) -> None:
-    monkeypatch.setattr(ratelimit, "SIGN_IN_PER_EMAIL", ratelimit.Limit("sign-in:email", 2, 900))
     make_user(db, "target@example.org")
-    for _ in range(2):
-        assert password_step(client, "target@example.org", "guess guess guess").status_code == 400
-    limited = password_step(client, "target@example.org", DEFAULT_PASSWORD)
+    guesser = from_address(make_client(), "203.0.113.9")
+    rule = service.SIGN_IN_PER_EMAIL_AND_ADDRESS
+    for _ in range(rule.free + 1):
+        assert password_step(guesser, "target@example.org", "guess guess guess").status_code == 400
+    limited = password_step(guesser, "TARGET@example.org", "guess guess guess")
     assert limited.status_code == 429
-    assert 0 < int(limited.headers["retry-after"]) <= 900
-    again = password_step(client, "TARGET@example.org", DEFAULT_PASSWORD)
-    assert again.status_code == 429
-    assert audit_actions(db).count("auth.rate_limited") == 1, "audited once per window"
-    assert client.get("/api/auth/me").status_code == 401
+    assert int(limited.headers["retry-after"]) == rule.first_wait
+    assert audit_actions(db).count("auth.rate_limited") == 1
+    # Well past the old ten-attempt lock: the person, at their own address, signs in at once.
+    owner = from_address(make_client(), "198.51.100.7")
+    assert password_step(owner, "target@example.org").status_code == 303
+    assert signed_in_api(owner)["email"] == "target@example.org"
+    # The guesser's waits double.
+    travel_to(now_utc() + timedelta(seconds=rule.first_wait))
+    assert password_step(guesser, "target@example.org", "guess again!!").status_code == 400
+    again = password_step(guesser, "target@example.org", "guess again!!")
+    assert int(again.headers["retry-after"]) == 2 * rule.first_wait
 
 
-def test_sign_in_is_rate_limited_per_address(
-    db: Session, client: Client, monkeypatch: pytest.MonkeyPatch
+def test_guessing_from_many_addresses_slows_them_not_the_owner(
+    db: Session, make_client: Any
 ) -> None:
-    monkeypatch.setattr(ratelimit, "SIGN_IN_PER_IP", ratelimit.Limit("sign-in:ip", 1, 900))
-    assert password_step(client, "a@example.org", "whatever it is").status_code == 400
-    assert password_step(client, "b@example.org", "whatever it is").status_code == 429
+    make_user(db, "target@example.org")
+    rule = service.SIGN_IN_PER_EMAIL
+    guessers = [from_address(make_client(), f"203.0.113.{n}") for n in range(rule.free + 1)]
+    for guesser in guessers:
+        assert password_step(guesser, "target@example.org", "guess guess guess").status_code == 400
+    assert password_step(guessers[0], "target@example.org", "guess 2 guess").status_code == 429
+    owner = from_address(make_client(), "198.51.100.7")
+    assert password_step(owner, "target@example.org").status_code == 303
+
+
+def test_mistyped_passwords_are_forgotten_after_signing_in(db: Session, client: Client) -> None:
+    make_user(db, "target@example.org")
+    rule = service.SIGN_IN_PER_EMAIL_AND_ADDRESS
+    for _ in range(rule.free):
+        assert password_step(client, "target@example.org", "typo typo typo").status_code == 400
+    assert password_step(client, "target@example.org").status_code == 303
+    for _ in range(rule.free):
+        assert password_step(client, "target@example.org", "typo typo typo").status_code == 400
 
 
 def test_code_entry_is_rate_limited_per_account(db: Session, client: Client) -> None:

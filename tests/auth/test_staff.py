@@ -86,20 +86,53 @@ def test_an_invited_person_sets_a_password_once_and_signs_in(
     assert me["roles"][0]["role"] == "governor"
 
 
-def test_inviting_an_existing_account_gives_the_role_without_a_link(
-    db: Session, client: Client
+def test_another_organisations_director_is_only_offered_the_role_until_they_accept(
+    db: Session, client: Client, make_client: Any
 ) -> None:
     make_org(db)
     make_org(db, "org-b")
-    existing = make_user(db, "known@example.org", roles={"org-b": [Role.GOVERNOR]})
-    _, headers = _secretary_token(db)
-    response = _invite(client, headers, email="known@example.org", name="Ignored", role="director")
+    existing = make_user(
+        db, "known@example.org", name="Real Name", roles={"org-b": [Role.DIRECTOR]}
+    )
+    secretary, headers = _secretary_token(db)
+    response = _invite(client, headers, email="known@example.org", name="Typed", role="director")
     assert response.status_code == 201
-    assert _rows(db, StaffInvitation) == []
-    assert _rows(db, OutboxMessage)[-1].purpose == "staff-role"
-    held = db.exec(select(RoleAssignment.role).where(RoleAssignment.user_id == existing.id)).all()
-    db.commit()
-    assert sorted(held) == ["director", "governor"]
+
+    def held() -> list[str]:
+        roles = db.exec(
+            select(RoleAssignment.role).where(RoleAssignment.user_id == existing.id)
+        ).all()
+        db.commit()
+        return sorted(roles)
+
+    assert held() == ["director"], "nothing granted without consent"
+    people = client.get("/api/orgs/org-a/roles", headers=headers).json()
+    assert all(p["email"] != "known@example.org" for p in people)
+    browser = signed_in_client(make_client, secretary)
+    page = browser.get("/o/org-a/people").text
+    assert "known@example.org" in page and "Waiting for acceptance" in page
+    assert "Real Name" not in page, "the account's real name is not shown"
+    offer = _rows(db, OutboxMessage)[-1]
+    assert offer.purpose == "staff-role-offer" and "Real Name" not in offer.body_text
+    link = LINK_RE.search(offer.body_text)
+    assert link
+    token = link.group(1)
+    # Anyone else with the link cannot take it, and it cannot set a password.
+    assert "Sign in to accept" in make_client().get(f"/invitation/{token}").text
+    assert browser.form(f"/invitation/{token}/accept", {}).status_code == 410
+    refused = make_client().form(
+        f"/invitation/{token}", {"password": "x" * 20, "confirm_password": "x" * 20}
+    )
+    assert refused.status_code == 410
+    assert held() == ["director"]
+    # The owner signs in and accepts.
+    owner = signed_in_client(make_client, existing)
+    assert "Accept the role" in owner.get(f"/invitation/{token}").text
+    accepted = owner.form(f"/invitation/{token}/accept", {}, follow_redirects=False)
+    assert accepted.headers["location"] == "/account?notice=role-accepted"
+    assert held() == ["director", "director"]
+    assert owner.form(f"/invitation/{token}/accept", {}).status_code == 410, "used once"
+    assert "auth.role_offer_accepted" in [e.action for e in _rows(db, AuditEntry)]
     twice = _invite(client, headers, email="known@example.org", name="x", role="director")
     assert twice.status_code == 409
 

@@ -143,13 +143,25 @@ class LiveServer:
         run_all_once(self.engine, self.settings)
 
     def sent_mail(self) -> list[Message]:
-        """Deliver the outbox and return every message written so far, oldest first."""
+        """Deliver the outbox and return the plain-text part of every message written so far,
+        oldest first (each message also has an HTML part saying the same)."""
         deliver_due(self.engine, self.settings)
         directory = self.settings.mail_dir
         if not directory.is_dir():
             return []
         files = sorted(directory.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
-        return [email.message_from_bytes(f.read_bytes()) for f in files]
+        return [_plain_part(email.message_from_bytes(f.read_bytes())) for f in files]
+
+
+def _plain_part(message: Message) -> Message:
+    """The plain-text part, carrying the message's own headers (To, Subject, ...) too."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            for name, value in message.items():
+                if name.lower() not in {"content-type", "content-transfer-encoding"}:
+                    part[name] = value
+            return part
+    return message
 
 
 @pytest.fixture

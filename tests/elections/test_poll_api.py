@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from governance.db import Clock
+from governance.auth import backoff
+from governance.db import Clock, utcnow
 from governance.elections.models import Ballot, Election, ElectionStatus, RefusalCount, Voter
-from governance.elections.voting import PER_ADDRESS, PER_VOTER_ID
+from governance.elections.voting import PER_ADDRESS, PER_VOTER_ID, PER_VOTER_ID_AND_ADDRESS
 from tests.conftest import Client
 from tests.elections.poll_helpers import Poll, credentials, make_poll
-from tests.factories import make_org
+from tests.factories import from_address, make_org
 
 
 def ballot_api(client: Client, poll: Poll) -> str:
@@ -226,40 +227,77 @@ def test_an_election_before_its_poll_is_not_found(db: Session, client: Client) -
     assert client.get(f"{poll.api}/ballot").status_code == 404
 
 
-def test_wrong_codes_are_limited_per_voter_id(db: Session, client: Client, poll: Poll) -> None:
+def test_wrong_codes_for_a_known_voter_id_slow_the_guesser_not_the_voter(
+    db: Session, make_client: Any, poll: Poll
+) -> None:
     creds = next(iter(credentials(db, poll.election).values()))
-    token = ballot_api(client, poll)
+    attacker = from_address(make_client(), "203.0.113.9")
+    token = ballot_api(attacker, poll)
     body = {"voter_id": creds.voter_id, "choices": poll.candidate_ids()[:1], "declaration": True}
-    for attempt in range(PER_VOTER_ID.limit):
-        wrong = post_ballot(client, poll, {**body, "code": f"{attempt:08d}"}, token)
-        assert wrong.status_code == 403
-    # The right code is refused now too: the limit stops guessing, whatever the guess.
-    limited = post_ballot(client, poll, {**body, "code": creds.code}, token)
+    free = PER_VOTER_ID_AND_ADDRESS.free
+    for attempt in range(free + 1):
+        wrong = post_ballot(attacker, poll, {**body, "code": f"{attempt:08d}"}, token)
+        assert wrong.status_code == 403, attempt
+    # The guesser now waits before its next guess is looked at, right or wrong.
+    limited = post_ballot(attacker, poll, {**body, "code": "99999999"}, token)
     assert limited.status_code == 429
     assert limited.json()["type"] == "/problems/rate-limited"
-    assert int(limited.headers["retry-after"]) > 0
-    assert refusals(db, poll) == {"wrong-credentials": PER_VOTER_ID.limit, "rate-limited": 1}
-    # Another voter from the same address is not held up.
-    other = list(credentials(db, poll.election).values())[1]
-    body = {**body, "voter_id": other.voter_id, "code": other.code}
-    assert post_ballot(client, poll, body, token).status_code == 201
-    # After the window, the voter can vote.
-    Clock.offset = timedelta(seconds=PER_VOTER_ID.window + 1)
-    body = {**body, "voter_id": creds.voter_id, "code": creds.code}
-    assert post_ballot(client, poll, body, token).status_code == 201
+    assert int(limited.headers["retry-after"]) == PER_VOTER_ID_AND_ADDRESS.first_wait
+    assert refusals(db, poll) == {"wrong-credentials": free + 1, "rate-limited": 1}
+    # The wait doubles with each further failure.
+    Clock.offset = timedelta(seconds=PER_VOTER_ID_AND_ADDRESS.first_wait)
+    assert post_ballot(attacker, poll, {**body, "code": "99999998"}, token).status_code == 403
+    again = post_ballot(attacker, poll, {**body, "code": "99999997"}, token)
+    assert int(again.headers["retry-after"]) == 2 * PER_VOTER_ID_AND_ADDRESS.first_wait
+    # The voter, at their own address, votes at once with the right code.
+    voter = from_address(make_client(), "198.51.100.7")
+    voted = post_ballot(voter, poll, {**body, "code": creds.code})
+    assert voted.status_code == 201, voted.text
 
 
-def test_wrong_codes_are_limited_per_address(db: Session, client: Client, poll: Poll) -> None:
-    token = ballot_api(client, poll)
-    for attempt in range(PER_ADDRESS.limit):
-        body = {"voter_id": f"ZZZZ-ZZZZ-{attempt:04d}", "code": "12345678", "choices": [1]}
-        assert post_ballot(client, poll, body, token).status_code == 403
+def test_many_addresses_guessing_one_voter_id_still_let_the_voter_in(
+    db: Session, make_client: Any, poll: Poll
+) -> None:
     creds = next(iter(credentials(db, poll.election).values()))
-    body = {"voter_id": creds.voter_id, "code": creds.code, "choices": poll.candidate_ids()[:1]}
-    limited = post_ballot(client, poll, {**body, "declaration": True}, token)
-    assert limited.status_code == 429 and "retry-after" in limited.headers
-    assert refusals(db, poll)["rate-limited"] == 1
-    assert ballots(db, poll) == 0
+    body = {"voter_id": creds.voter_id, "choices": poll.candidate_ids()[:1], "declaration": True}
+    guessers = [from_address(make_client(), f"203.0.113.{n}") for n in range(PER_VOTER_ID.free + 2)]
+    for n, guesser in enumerate(guessers):
+        assert post_ballot(guesser, poll, {**body, "code": f"{n:08d}"}).status_code == 403
+    # Past the free failures across addresses, an address that has failed must wait...
+    assert post_ballot(guessers[0], poll, {**body, "code": "99999999"}).status_code == 429
+    # ...while the voter at a clean address is never held up.
+    voter = from_address(make_client(), "198.51.100.7")
+    assert post_ballot(voter, poll, {**body, "code": creds.code}).status_code == 201
+
+
+def test_a_noisy_shared_address_is_paced_not_blocked(
+    db: Session, make_client: Any, poll: Poll
+) -> None:
+    """A hospital's network: one address for everyone, and someone there guessing."""
+    hospital = from_address(make_client(), "192.0.2.50")
+    token = ballot_api(hospital, poll)
+    for attempt in range(PER_ADDRESS.free + 1):
+        body = {"voter_id": f"ZZZZ-ZZZZ-{attempt:04d}", "code": "12345678", "choices": [1]}
+        assert post_ballot(hospital, poll, body, token).status_code == 403
+    voters = list(credentials(db, poll.election).values())
+    choices = poll.candidate_ids()[:1]
+    first = {"voter_id": voters[0].voter_id, "code": voters[0].code, "choices": choices}
+    assert post_ballot(hospital, poll, {**first, "declaration": True}, token).status_code == 201
+    # Each attempt from the address takes a turn; when the queue is full the answer says when.
+    engine = hospital.app.state.engine
+    keys = hospital.app.state["keys"]
+    record = backoff.key(keys, PER_ADDRESS.name, backoff.place("192.0.2.50"))
+    waits = []
+    with Session(engine) as session, pytest.raises(backoff.TryLater):
+        for _ in range(100):  # an attacker filling the queue
+            waits.append(backoff.take_turn(session, record, PER_ADDRESS, utcnow()))
+    assert waits[0] > 0 and waits == sorted(waits) and waits[-1] <= PER_ADDRESS.max_queue
+    second = {"voter_id": voters[1].voter_id, "code": voters[1].code, "choices": choices}
+    busy = post_ballot(hospital, poll, {**second, "declaration": True}, token)
+    assert busy.status_code == 429 and int(busy.headers["retry-after"]) >= 1
+    Clock.offset = timedelta(seconds=int(busy.headers["retry-after"]) + PER_ADDRESS.max_queue)
+    assert post_ballot(hospital, poll, {**second, "declaration": True}, token).status_code == 201
+    assert ballots(db, poll) == 2
 
 
 def test_malformed_receipt_check_is_a_clear_error(client: Client, poll: Poll) -> None:

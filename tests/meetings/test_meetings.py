@@ -311,6 +311,20 @@ def test_a_secretary_works_through_the_pages(db: Session, make_client: Any) -> N
     assert "attachment" in download.headers["content-disposition"]
     assert {"meeting.paper_added", "meeting.called"} <= set(audit_actions(db))
     assert audit_actions(db).count("meeting.paper_added") == 1
+    # A file name in any alphabet downloads (it used to answer 500: headers are Latin-1).
+    named = browser.post(
+        f"{manage}/papers",
+        data={"_csrf": browser.csrf(), "item_id": str(item_id), "paper_title": "Minutes"},
+        files={"file": ("Протокол Łódź.pdf", pdf, "application/pdf")},
+    )
+    assert named.status_code == 200, named.text
+    page = make_client().get(f"/o/{SLUG}/meetings/{meeting.id}").text
+    links = [chunk.split('"', 1)[0] for chunk in page.split(paper_url)[1:]]
+    answers = [make_client().get(paper_url + found) for found in links]
+    assert [a.status_code for a in answers] == [200] * len(links) and len(links) == 2
+    disposition = answers[-1].headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="')
+    assert "filename*=UTF-8''%D0%9F%D1%80%D0%BE%D1%82%D0%BE%D0%BA%D0%BE%D0%BB" in disposition
 
 
 def _item_id(db: Session) -> int:

@@ -417,3 +417,18 @@ def test_racing_votes_by_one_member_count_once(db: Session, make_client: Any, en
     assert outcomes.count("recorded") == 1
     assert set(outcomes) == {"recorded", "already-voted"}
     assert votes_stored(db) == 1
+
+
+def test_null_for_a_field_that_cannot_be_empty_is_a_clear_400(
+    db: Session, make_client: Any, engine: Any
+) -> None:
+    org = plain_coop(db)
+    agm = meeting(db, org, MeetingKind.COOP_AGM)
+    staff = secretary_client(make_client, db, org)
+    motion = create(staff, org, agm.id)
+    for field in ("secret", "title", "text"):
+        refused = staff.patch(f"{api(org)}/motions/{motion['id']}", json={field: None})
+        assert refused.status_code == 400, (field, refused.text)
+        assert "leave it out" in refused.text
+    changed = staff.patch(f"{api(org)}/motions/{motion['id']}", json={"secret": False})
+    assert changed.status_code == 200 and changed.json()["secret"] is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from sqlmodel import Session, select
@@ -148,6 +150,15 @@ def test_secretary_configures_constituencies_and_areas(
         json={"minimum_members": 25, "joinable": False},
     )
     assert changed.json()["minimum_members"] == 25 and changed.json()["joinable"] is False
+    for field in ("joinable", "name", "position", "description"):
+        nulled = sec.api(
+            "PATCH", "/api/orgs/valley-coop/constituencies/SUPPLIERS", json={field: None}
+        )
+        assert nulled.status_code == 400, (field, nulled.text)
+    cleared = sec.api(
+        "PATCH", "/api/orgs/valley-coop/constituencies/SUPPLIERS", json={"minimum_members": None}
+    )
+    assert cleared.status_code == 200, "a field that may be empty still may"
     assert sec.api("DELETE", "/api/orgs/valley-coop/constituencies/SUPPLIERS").status_code == 204
     listed = sec.get("/api/orgs/valley-coop/constituencies").json()
     assert [c["code"] for c in listed] == ["CUSTOMERS", "INVESTORS", "WORKERS"]
@@ -339,4 +350,52 @@ def test_representativeness_api(db: Session, make_client: Any, trust: Organisati
     data = sec.get(f"{API}/representativeness").json()
     section = data["sections"][0]
     assert section["constituency"] == "NORTH" and section["rows"][0]["category"] == "55-64"
-    assert sec.get(f"{API}/representativeness.csv").text.startswith("constituency,dimension")
+    table = sec.get(f"{API}/representativeness.csv").content.decode("utf-8-sig")
+    assert table.startswith("constituency,dimension")
+
+
+def test_a_formula_typed_on_the_join_form_is_exported_as_text_and_imports_back(
+    client: Client, db: Session, make_client: Any, trust: Organisation
+) -> None:
+    formula = '=HYPERLINK("https://evil.example/","Click")'
+    body = {
+        "first_name": "+Ann",
+        "last_name": formula,
+        "email": "ann@example.org",
+        "date_of_birth": "1980-02-02",
+        "postcode": "LS1 4AP",
+        "consent": True,
+        "contact_email": True,
+    }
+    assert client.api("POST", f"{API}/join", json=body).status_code == 202
+    member = db.exec(select(Member).where(Member.email == "ann@example.org")).one()
+    assert member.last_name == formula, "stored as typed"
+    member.status = "active"
+    db.add(member)
+    db.commit()
+    sec = secretary_client(db, make_client, trust)
+    exported = sec.get(f"{API}/register/export.csv")
+    assert exported.content.startswith(b"\xef\xbb\xbf"), "Excel reads it as UTF-8"
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    (row,) = [r for r in rows if r["email"] == "ann@example.org"]
+    assert row["last_name"] == "'" + formula and row["first_name"] == "'+Ann"
+    assert not any(
+        value.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for value in r.values()
+    )
+    again = upload(sec, exported.content.decode("utf-8")).json()
+    assert again["refused"] == 0 and again["updated"] == 0, again
+    db.expire_all()
+    assert db.get(Member, member.id).last_name == formula  # type: ignore[union-attr]
+
+
+def test_a_members_session_ends_when_they_leave_the_register(
+    db: Session, make_client: Any, trust: Organisation
+) -> None:
+    sec = secretary_client(db, make_client, trust)
+    imported(sec)
+    ann = member_client(db, make_client, trust, "ann@example.org")
+    assert ann.get(f"{API}/me").status_code == 200
+    left = sec.api("POST", f"{API}/members/R1/leave", json={"reason": "resigned"})
+    assert left.status_code == 201, left.text
+    assert ann.get(f"{API}/me").status_code == 401
+    assert ann.get("/api/auth/me").status_code == 401

@@ -161,9 +161,36 @@ def test_people_page_grants_and_removes_roles(db: Session, make_client: Any) -> 
     db.commit()
     assignment = db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)).one()
     db.commit()
-    removed = client.form(f"/o/org-a/people/{assignment.id}/revoke", {}, follow_redirects=False)
+    # The button asks first, and nothing changes until the person confirms.
+    asked = client.form(f"/o/org-a/people/{assignment.id}/revoke", {})
+    assert asked.status_code == 200 and "Remove the director role from" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text
+    assert db.get(RoleAssignment, assignment.id) is not None
+    db.commit()
+    removed = client.form(
+        f"/o/org-a/people/{assignment.id}/revoke", {"confirm": "yes"}, follow_redirects=False
+    )
     assert removed.headers["location"] == "/o/org-a/people?notice=role-removed"
     own = db.exec(select(RoleAssignment).where(RoleAssignment.user_id == secretary.id)).one()
     db.commit()
-    refused = client.form(f"/o/org-a/people/{own.id}/revoke", {})
-    assert refused.status_code == 409 and "your own secretary role" in refused.text
+    refused = client.form(f"/o/org-a/people/{own.id}/revoke", {"confirm": "yes"})
+    assert refused.status_code == 409 and "only secretary" in refused.text
+
+
+def test_the_last_secretary_cannot_be_removed_even_by_an_administrator(
+    db: Session, make_client: Any
+) -> None:
+    org = make_org(db)
+    secretary = make_user(db, "sec@example.org", roles={org.slug: [Role.SECRETARY]}, totp=True)
+    admin = make_user(db, "admin@example.org", platform_admin=True, totp=True)
+    client = signed_in_client(make_client, admin)
+    only = db.exec(select(RoleAssignment).where(RoleAssignment.user_id == secretary.id)).one()
+    db.commit()
+    refused = client.form(f"/o/org-a/people/{only.id}/revoke", {"confirm": "yes"})
+    assert refused.status_code == 409 and "only secretary" in refused.text
+    second = make_user(db, "sec2@example.org", roles={org.slug: [Role.SECRETARY]}, totp=True)
+    assert second.id is not None
+    removed = client.form(
+        f"/o/org-a/people/{only.id}/revoke", {"confirm": "yes"}, follow_redirects=False
+    )
+    assert removed.status_code == 303

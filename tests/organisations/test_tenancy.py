@@ -174,6 +174,8 @@ def test_an_object_of_another_organisation_is_not_found_under_ones_own(
     )
     assert secretary.api("DELETE", f"/api/orgs/org-a/roles/{b_assignment.id}").status_code == 404
     assert secretary.form(f"/o/org-a/people/{b_assignment.id}/revoke", {}).status_code == 404
+    gone = secretary.form(f"/o/org-a/people/{b_assignment.id}/revoke", {"confirm": "yes"})
+    assert gone.status_code == 404
     grant = secretary.api(
         "POST", "/api/orgs/org-a/roles", json={"user_id": b_staff.id, "role": "director"}
     )
