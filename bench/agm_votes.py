@@ -388,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
             f"seeding: register and sessions {seeded.seconds['register']:.1f} s; opening "
             f"{args.motions} motions (writing their rolls) {seeded.seconds['rolls']:.1f} s"
         )
-        server = Server(url, Path(scratch), args.workers)
+        server = Server(url, Path(scratch), args.workers, share_clock=True)
         server.start()
         try:
             health_seconds = 2.0 if args.quick else 10.0

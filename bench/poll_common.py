@@ -31,7 +31,7 @@ from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
 from governance import audit
-from governance.db import make_engine
+from governance.db import TEST_NOW_VARIABLE, Clock, make_engine, utcnow
 from governance.elections.ballot_box import code_hmac, new_credentials, voter_id_hmac
 from governance.elections.election_key import generate_key_pair
 from governance.elections.models import (
@@ -212,7 +212,10 @@ def _member_row(organisation_id: int, reference: str, now: datetime) -> dict[str
 class Server:
     """``governance serve`` in its own process group, so it can be killed outright."""
 
-    def __init__(self, url: str, workdir: Path, workers: int) -> None:
+    def __init__(self, url: str, workdir: Path, workers: int, *, share_clock: bool = False) -> None:
+        """``share_clock``: the server starts at what this process's service clock reads (the
+        test suite pins it), for a benchmark that seeds dates from the service clock; otherwise
+        both read the machine's clock."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.workers = workers
@@ -225,10 +228,14 @@ class Server:
             "GOVERNANCE_LOG_LEVEL": "WARNING",
             "GOVERNANCE_ENV": "development",
         }
+        self.share_clock = share_clock
         self.process: subprocess.Popen[bytes] | None = None
         self.log = workdir / "server.log"
 
     def start(self, timeout: float = 60) -> None:
+        if self.share_clock and (Clock.pinned or Clock.offset):
+            # The test environment only: the server reads GOVERNANCE_TEST_NOW there.
+            self.env |= {"GOVERNANCE_ENV": "test", TEST_NOW_VARIABLE: utcnow().isoformat()}
         command = [
             str(GOVERNANCE), "serve", "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(self.workers), "--no-access-log", "--no-migrate",
