@@ -63,6 +63,7 @@ class OutboxMessage(SQLModel, table=True):
     subject: str = Field(max_length=300)
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str | None = Field(default=None, sa_column=Column(Text))
+    reply_to: str | None = Field(default=None, max_length=254)
     # The secrets the text's markers stand for, sealed under the server key until delivery.
     secrets_sealed: str | None = Field(default=None, sa_column=Column(Text))
     purpose: str = Field(default="", max_length=60)
@@ -128,6 +129,7 @@ def queue_mail(
     domain: str = "governance.local",
     hidden: Sequence[str] = (),
     keys: Keys | None = None,
+    reply_to: str | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction (not committed here).
 
@@ -146,6 +148,7 @@ def queue_mail(
         body_html=html,
         secrets_sealed=sealed,
         purpose=purpose,
+        reply_to=reply_to,
     )
     session.add(message)
     return message
@@ -217,6 +220,9 @@ def build_email(message: OutboxMessage, sender: str, keys: Keys | None = None) -
     # Sent by the service, not a person: out-of-office and other auto-replies stay silent
     # (RFC 3834), and members can filter each organisation's mail (RFC 2919).
     email["Auto-Submitted"] = "auto-generated"
+    if message.reply_to:
+        # Only where the text asks for a reply, to the organisation's own address.
+        email["Reply-To"] = header_value(message.reply_to)
     if message.organisation_id is not None:
         email["List-Id"] = f"<org-{message.organisation_id}.{domain}>"
     email["Date"] = formatdate(localtime=False)

@@ -145,7 +145,12 @@ def _welcome(organisation: Organisation, member: Member, constituency: str, base
         f"membership number is {member.reference}.\n\n"
         f"You can see and change your details, and how we contact you, at "
         f"{base_url}/o/{organisation.slug}/me (sign in with this email address).\n\n"
-        f"If you did not ask to join, reply to this email and we will remove you.\n"
+        + (
+            "If you did not ask to join, reply to this email and we will remove you.\n"
+            if organisation.contact_email
+            else "If you did not ask to join, sign in there and choose to leave the register: "
+            "we will remove you at once.\n"
+        )
     )
 
 
@@ -232,6 +237,7 @@ def join(
             text=_welcome(organisation, member, outcome.constituency.name, base_url),
             organisation_id=organisation.id,
             purpose="members.welcome",
+            reply_to=organisation.contact_email,
         )
     session.commit()
     return member

@@ -21,6 +21,7 @@ class Organisation(SQLModel, table=True):
     type: OrganisationType = Field(sa_column=Column(String(40), nullable=False))
     time_zone: str = Field(default="Europe/London", max_length=64)
     logo_url: str | None = Field(default=None, max_length=500)
+    contact_email: str | None = Field(default=None, max_length=254)
     constitution_json: dict[str, Any] = Field(default_factory=dict, sa_type=JSONDoc)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -27,12 +27,18 @@ class OrganisationUpdate(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200, title="the name")
     time_zone: str | None = Field(default=None, min_length=1, max_length=64, title="a time zone")
     logo_url: str | None = Field(default=None, max_length=500, title="the logo address")
+    contact_email: str | None = Field(
+        default=None, max_length=254, title="the address members' replies go to"
+    )
 
 
 class SettingsForm(Strict):
     name: str = Field(min_length=1, max_length=200, title="the organisation's name")
     time_zone: str = Field(min_length=1, max_length=64, title="a time zone")
     logo_url: str = Field(default="", max_length=500, title="the logo address")
+    contact_email: str = Field(
+        default="", max_length=254, title="the address members' replies go to"
+    )
 
 
 class RoleAssign(Strict):
@@ -54,6 +60,7 @@ class OrganisationOut(BaseModel):
     type_label: str
     time_zone: str
     logo_url: str | None
+    contact_email: str | None
     created_at: datetime
 
     @classmethod
@@ -67,6 +74,7 @@ class OrganisationOut(BaseModel):
             type_label=organisation.kind.label,
             time_zone=organisation.time_zone,
             logo_url=organisation.logo_url,
+            contact_email=organisation.contact_email,
             created_at=organisation.created_at,
         )
 

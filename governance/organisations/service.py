@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from governance import audit
 from governance.errors import Conflict, Invalid
+from governance.members.normalise import clean_email, valid_email
 from governance.organisations.constitution import (
     RULES_VERSIONS,
     SILENT_CLASS_CHOICES,
@@ -28,7 +29,7 @@ from governance.organisations.constitution import (
 from governance.organisations.models import Organisation
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{3,63}$")
-SETTINGS = ("name", "time_zone", "logo_url")
+SETTINGS = ("name", "time_zone", "logo_url", "contact_email")
 MAX_SETTING = 100_000
 PERCENT_SETTINGS = frozenset({"requisition_percent", "quorum_percent"})
 
@@ -70,6 +71,18 @@ def check_logo_url(url: str | None) -> str | None:
     if not url.startswith("https://") or len(url) > 500 or any(ch.isspace() for ch in url):
         raise invalid("logo_url", "The logo address must start with https://")
     return url
+
+
+def check_contact_email(address: str | None) -> str | None:
+    """The organisation's own address for replies (optional): a plain email address."""
+    if address is None or address.strip() == "":
+        return None
+    found = clean_email(address)
+    if not valid_email(found):
+        raise invalid(
+            "contact_email", "Enter an email address in the correct format, like name@example.org"
+        )
+    return found
 
 
 def create_organisation(
@@ -121,7 +134,7 @@ def _slug_taken() -> Conflict:
 def update_settings(
     session: Session, organisation: Organisation, *, changes: Mapping[str, Any], actor: str
 ) -> Organisation:
-    """Change the name, time zone or logo (only the keys given); commits."""
+    """Change the name, time zone, logo or contact address (only the keys given); commits."""
     unknown = set(changes) - set(SETTINGS)
     if unknown:
         raise invalid(sorted(unknown)[0], "That setting cannot be changed here")
@@ -132,6 +145,8 @@ def update_settings(
         checked["time_zone"] = check_time_zone(str(changes["time_zone"] or ""))
     if "logo_url" in changes:
         checked["logo_url"] = check_logo_url(changes["logo_url"])
+    if "contact_email" in changes:
+        checked["contact_email"] = check_contact_email(changes["contact_email"])
     changed = {
         key: [getattr(organisation, key), value]
         for key, value in checked.items()

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from governance import audit
 from governance.errors import Conflict, Invalid
-from governance.mail import OutboxMessage
+from governance.mail import OutboxMessage, build_email
 from governance.members import population, privacy, queries, service, suitable
 from governance.members.models import EndReason, Member, MembershipPeriod
 from governance.members.schemas import JoinIn, MemberUpdate, SuitablePersonIn
@@ -244,3 +244,22 @@ def test_population_files_are_checked_whole(db: Session, trust: Organisation) ->
     assert "unknown constituency 'MARS'" in messages[0] and "age bands" in messages[1]
     assert "twice" in messages[2]
     assert population.population(db, trust.id or 0) == {}
+
+
+def test_the_welcome_asks_for_a_reply_only_when_replies_reach_the_organisation(
+    db: Session, trust: Organisation
+) -> None:
+    join(db, trust, area_code="E05000001")
+    (without,) = outbox(db)
+    assert without.reply_to is None and "reply to this email" not in without.body_text
+    assert "choose to leave the register" in without.body_text
+    trust.contact_email = "members@riverside.example"
+    db.add(trust)
+    db.commit()
+    join(db, trust, area_code="E05000001", email="bea@example.org", first_name="Bea")
+    welcome = next(m for m in outbox(db) if m.to_address == "bea@example.org")
+    assert welcome.reply_to == "members@riverside.example"
+    assert "reply to this email" in welcome.body_text
+    built = build_email(welcome, "governance@riverside.example")
+    assert built["Reply-To"] == "members@riverside.example"
+    assert build_email(without, "governance@riverside.example")["Reply-To"] is None

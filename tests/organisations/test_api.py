@@ -158,3 +158,22 @@ def test_ids_beyond_the_column_range_are_a_400_not_a_crash(db: Session, client: 
     body = {"user_id": huge, "role": "director"}
     assert client.post("/api/orgs/org-a/roles", json=body, headers=headers).status_code == 400
     assert client.delete("/api/orgs/org-a/roles/0", headers=headers).status_code == 400
+
+
+def test_the_contact_address_for_replies_is_set_checked_and_cleared(
+    db: Session, client: Client
+) -> None:
+    make_org(db)
+    secretary = make_user(db, "sec@example.org", roles={"org-a": [Role.SECRETARY]}, totp=True)
+    headers = _headers(db, secretary)
+    set_ = client.patch(
+        "/api/orgs/org-a", json={"contact_email": " Members@Org-A.example "}, headers=headers
+    )
+    assert set_.status_code == 200 and set_.json()["contact_email"] == "members@org-a.example"
+    bad = client.patch("/api/orgs/org-a", json={"contact_email": "not an address"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "contact_email"
+    assert client.get("/api/orgs/org-a", headers=headers).json()["contact_email"] == (
+        "members@org-a.example"
+    )
+    cleared = client.patch("/api/orgs/org-a", json={"contact_email": ""}, headers=headers)
+    assert cleared.status_code == 200 and cleared.json()["contact_email"] is None

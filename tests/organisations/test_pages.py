@@ -12,6 +12,7 @@ from governance.auth.models import RoleAssignment, User
 from governance.mail import OutboxMessage
 from governance.members.models import Member
 from governance.organisations.constitution import Role
+from governance.organisations.models import Organisation
 from governance.settings import Settings
 from tests.conftest import Client
 from tests.factories import KEYS, make_member, make_org, make_user, signed_in_client
@@ -194,3 +195,25 @@ def test_the_last_secretary_cannot_be_removed_even_by_an_administrator(
         f"/o/org-a/people/{only.id}/revoke", {"confirm": "yes"}, follow_redirects=False
     )
     assert removed.status_code == 303
+
+
+def test_the_settings_page_takes_a_contact_address_for_replies(
+    db: Session, make_client: Any
+) -> None:
+    org = make_org(db)
+    secretary = make_user(db, "sec@example.org", roles={org.slug: [Role.SECRETARY]}, totp=True)
+    client = signed_in_client(make_client, secretary)
+    assert 'name="contact_email"' in client.get("/o/org-a/settings").text
+    fields = {"name": "Org A", "time_zone": "Europe/London", "logo_url": ""}
+    bad = client.form("/o/org-a/settings", {**fields, "contact_email": "members at org-a"})
+    assert bad.status_code == 400 and 'href="#contact_email"' in bad.text
+    saved = client.form(
+        "/o/org-a/settings",
+        {**fields, "contact_email": "members@org-a.example"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    db.expire_all()
+    assert db.get(Organisation, org.id).contact_email == "members@org-a.example"  # type: ignore[union-attr]
+    db.commit()  # end the read: on SQLite it holds the write lock the next page needs
+    assert 'value="members@org-a.example"' in client.get("/o/org-a/settings").text
