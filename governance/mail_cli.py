@@ -1,13 +1,14 @@
-"""``governance mail``: what the outbox holds, what could not be sent and why, and a resend."""
+"""``governance mail``: what the outbox holds, what could not be sent and why, and a resend.
+
+Module-level imports stay light (``governance --help`` and ``governance count`` import this
+module): the database stack is imported by each command as it runs.
+"""
 
 from __future__ import annotations
 
 import click
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
 
-from governance.db import make_engine, utcnow
-from governance.mail import OutboxMessage
+from governance.cli_support import load_settings, open_engine, session
 
 PROBLEM_STATUSES = ("failed", "uncertain")
 
@@ -20,11 +21,14 @@ def mail_command() -> None:
 @mail_command.command("status")
 def mail_status() -> None:
     """How many messages are in each state (queued, sending, sent, failed, uncertain)."""
-    from governance.cli import load_settings
+    from sqlalchemy import func
+    from sqlmodel import col, select
 
-    engine = make_engine(load_settings().database_url)
-    with Session(engine) as session:
-        rows = session.exec(
+    from governance.mail import OutboxMessage
+
+    engine = open_engine(load_settings())
+    with session(engine) as db:
+        rows = db.exec(
             select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
         ).all()
     counts = dict(rows)
@@ -38,11 +42,13 @@ def mail_failed() -> None:
 
     Exits 1 when there are any, so a monitoring script can alert on it.
     """
-    from governance.cli import load_settings
+    from sqlmodel import col, select
 
-    engine = make_engine(load_settings().database_url)
-    with Session(engine) as session:
-        messages = session.exec(
+    from governance.mail import OutboxMessage
+
+    engine = open_engine(load_settings())
+    with session(engine) as db:
+        messages = db.exec(
             select(OutboxMessage)
             .where(col(OutboxMessage.status).in_(PROBLEM_STATUSES))
             .order_by(col(OutboxMessage.id))
@@ -67,11 +73,15 @@ def mail_failed() -> None:
 @click.argument("message_ids", nargs=-1, type=int, required=True)
 def mail_retry(message_ids: tuple[int, ...]) -> None:
     """Queue failed or uncertain messages again, to be sent on the next delivery run."""
-    from governance.cli import load_settings
+    from sqlalchemy import update
+    from sqlmodel import col
 
-    engine = make_engine(load_settings().database_url)
-    with Session(engine) as session:
-        result = session.execute(
+    from governance.db import utcnow
+    from governance.mail import OutboxMessage
+
+    engine = open_engine(load_settings())
+    with session(engine) as db:
+        result = db.execute(
             update(OutboxMessage)
             .where(
                 col(OutboxMessage.id).in_(message_ids),
@@ -79,7 +89,7 @@ def mail_retry(message_ids: tuple[int, ...]) -> None:
             )
             .values(status="queued", attempts=0, next_attempt_at=utcnow(), claim_token=None)
         )
-        session.commit()
+        db.commit()
     changed = result.rowcount or 0  # type: ignore[attr-defined]
     click.echo(f"queued again: {changed} message(s)")
     if changed != len(set(message_ids)):
