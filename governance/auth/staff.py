@@ -379,13 +379,7 @@ def accept_offer(
     account = session.get(User, user.id)
     if organisation is None or account is None:
         raise AccountError(LINK_INVALID, slug="link-invalid", status=410)
-    claimed = session.execute(
-        update(StaffInvitation)
-        .where(col(StaffInvitation.id) == invitation.id, col(StaffInvitation.used_at).is_(None))
-        .values(used_at=now)
-    )
-    if cast(CursorResult[Any], claimed).rowcount != 1:
-        raise AccountError(LINK_INVALID, slug="link-invalid", status=410)
+    _spend(session, invitation, now)
     try:
         assignment = _grant(session, organisation, account, Role(invitation.role), account)
     except AccountError:
@@ -432,6 +426,17 @@ def _send_invitation(
     )
 
 
+def _spend(session: Session, invitation: StaffInvitation, now: datetime) -> None:
+    """Mark the invitation used, once: a second use (a double submit, a race) is refused."""
+    claimed = session.execute(
+        update(StaffInvitation)
+        .where(col(StaffInvitation.id) == invitation.id, col(StaffInvitation.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if cast(CursorResult[Any], claimed).rowcount != 1:
+        raise AccountError(LINK_INVALID, slug="link-invalid", status=410)
+
+
 def find_invitation(
     session: Session, keys: Keys, token: str, *, now: datetime | None = None
 ) -> StaffInvitation | None:
@@ -468,13 +473,7 @@ def accept_invitation(
         raise AccountError(problem, field="password")
     if password != confirm:
         raise AccountError("The passwords do not match", field="confirm_password")
-    claimed = session.execute(
-        update(StaffInvitation)
-        .where(col(StaffInvitation.id) == invitation.id, col(StaffInvitation.used_at).is_(None))
-        .values(used_at=now)
-    )
-    if cast(CursorResult[Any], claimed).rowcount != 1:
-        raise AccountError(LINK_INVALID, slug="link-invalid", status=410)
+    _spend(session, invitation, now)
     user.password_hash = passwords.hash_password(password)
     session.add(user)
     audit.record(
