@@ -36,6 +36,18 @@ LENGTHS = [1, 2, 3, 4, 5, 6, 7, 8]
 LENGTH_WEIGHTS = [25, 20, 17, 13, 10, 7, 5, 3]
 
 
+def _parties(rng: random.Random) -> tuple[list[list[int]], list[float]]:
+    """Each party's candidates (numbered in party order) and every candidate's popularity,
+    the stronger first within a party."""
+    members: list[list[int]] = []
+    popularity: list[float] = []
+    for _share, size in PARTIES:
+        first = len(popularity)
+        members.append(list(range(first, first + size)))
+        popularity.extend(1.0 / (rank + 1) ** 0.9 * rng.uniform(0.8, 1.2) for rank in range(size))
+    return members, popularity
+
+
 def machine_info() -> str:
     """One line about where the figures came from."""
     model = "unknown CPU"
@@ -89,12 +101,7 @@ def synthetic_election(ballots: int, seats: int = 5, seed: int = 2017) -> Electi
     candidates, carries on with a neighbouring party. Lengths run from 1 to 8.
     """
     rng = random.Random(seed)
-    members: list[list[int]] = []
-    popularity: list[float] = []
-    for _share, size in PARTIES:
-        first = len(popularity)
-        members.append(list(range(first, first + size)))
-        popularity.extend(1.0 / (rank + 1) ** 0.9 * rng.uniform(0.8, 1.2) for rank in range(size))
+    members, popularity = _parties(rng)
     shares = [share for share, _size in PARTIES]
     singles = [(c,) for c in range(len(popularity))]
     lengths = rng.choices(LENGTHS, LENGTH_WEIGHTS, k=ballots)
@@ -131,12 +138,7 @@ def synthetic_rankings(ballots: int, seed: int = 2017) -> list[list[int]]:
     they mark more preferences, the other candidates in an order skewed the same way.
     """
     rng = random.Random(seed)
-    members: list[list[int]] = []
-    popularity: list[float] = []
-    for _share, size in PARTIES:
-        first = len(popularity)
-        members.append(list(range(first, first + size)))
-        popularity.extend(1.0 / (rank + 1) ** 0.9 * rng.uniform(0.8, 1.2) for rank in range(size))
+    members, popularity = _parties(rng)
     everyone = range(len(popularity))
     lengths = rng.choices(range(1, 21), FILE_LENGTH_WEIGHTS, k=ballots)
     parties = rng.choices(range(len(PARTIES)), [s for s, _ in PARTIES], k=ballots)
